@@ -1,0 +1,15 @@
+using System.Text.Json;
+
+namespace UserApi.Contracts;
+
+public sealed record RegisterRequest(string? Username, string? Password);
+
+public sealed record LoginRequest(string? Username, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+/// <summary>Seed 000's <c>GetUserRequest</c>: the seed sends the id as a string; a number is accepted too.</summary>
+public sealed record GetUserRequest(JsonElement UserId);
+
+/// <summary>Seed 000's <c>JwtTokenRequest</c>: empty.</summary>
+public sealed record TokenRequest;

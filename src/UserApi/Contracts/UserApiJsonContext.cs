@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UserApi.Contracts;
+
+/// <summary>
+/// Source-generated serialisation for every request and response. Duplicate properties are refused,
+/// so <c>{"username":"a","username":"b"}</c> cannot mean different things to different parsers.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, AllowDuplicateProperties = false)]
+[JsonSerializable(typeof(RegisterRequest))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(RefreshRequest))]
+[JsonSerializable(typeof(GetUserRequest))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(LoginResponse))]
+[JsonSerializable(typeof(UserInfoResponse))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(GetUserResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+public sealed partial class UserApiJsonContext : JsonSerializerContext;

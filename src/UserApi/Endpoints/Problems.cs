@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using UserApi.Accounts;
+
+namespace UserApi.Endpoints;
+
+/// <summary>RFC 9457 problem details with the stable <c>code</c> extension.</summary>
+public static class Problems
+{
+    public const string CodeKey = "code";
+
+    public static ProblemHttpResult From(AccountError error)
+    {
+        var extensions = new Dictionary<string, object?> { [CodeKey] = error.Code };
+        if (error.Errors is not null)
+        {
+            extensions["errors"] = error.Errors;
+        }
+        return TypedResults.Problem(statusCode: error.Status, title: error.Title, extensions: extensions);
+    }
+
+    /// <summary>A use case's result as the endpoint's typed outcome: 200 with the mapped body, or the problem.</summary>
+    public static Results<Ok<TResponse>, ProblemHttpResult> ToHttp<T, TResponse>(this Result<T> result, Func<T, TResponse> map) =>
+        result.Error is { } error ? From(error) : TypedResults.Ok(map(result.Value!));
+
+    /// <summary>The code for a status that a framework component produced without one of ours.</summary>
+    public static string CodeForStatus(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "malformed_request",
+        StatusCodes.Status401Unauthorized => "token_invalid",
+        StatusCodes.Status403Forbidden => "forbidden",
+        StatusCodes.Status404NotFound => "not_found",
+        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+        StatusCodes.Status413PayloadTooLarge => "payload_too_large",
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+        StatusCodes.Status429TooManyRequests => "rate_limited",
+        StatusCodes.Status503ServiceUnavailable => "backend_unavailable",
+        >= 500 => "internal_error",
+        _ => "request_failed",
+    };
+}

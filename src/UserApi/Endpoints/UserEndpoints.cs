@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using UserApi.Accounts;
+using UserApi.Contracts;
+using UserApi.Tokens;
+
+namespace UserApi.Endpoints;
+
+/// <summary>The seeds' routes: seed 003's user-api and seed 000's jwt-api, under <c>/user</c>.</summary>
+public static class UserEndpoints
+{
+    public const string RegisteredUserPolicy = "registered-user";
+
+    public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
+    {
+        var user = app.MapGroup("/user").WithTags("User").AddEndpointFilter(NoStore);
+
+        user.MapPost("/register", RegisterAsync);
+        user.MapPost("/login", LoginAsync);
+        user.MapPost("/refresh", RefreshAsync);
+        user.MapPost("/token", IssueAnonymousToken);
+
+        // go-zero's `@jwt Auth`.
+        var authenticated = user.MapGroup("").RequireAuthorization();
+        authenticated.MapGet("/info", UserInfoAsync).RequireAuthorization(RegisteredUserPolicy);
+        authenticated.MapPost("/info", GetUserAsync);
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<UserInfoResponse>, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, AccountService accounts, CancellationToken cancellationToken) =>
+        (await accounts.RegisterAsync(request.Username, request.Password, cancellationToken)).ToHttp(UserInfoResponse.From);
+
+    public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
+        (await accounts.LoginAsync(request.Username, request.Password, ClientInfo.From(context), cancellationToken)).ToHttp(LoginResponse.From);
+
+    public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, AccountService accounts, CancellationToken cancellationToken) =>
+        (await accounts.RefreshAsync(request.RefreshToken, cancellationToken)).ToHttp(LoginResponse.From);
+
+    public static Results<Ok<TokenResponse>, ProblemHttpResult> IssueAnonymousToken(
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] TokenRequest? request, AccountService accounts) =>
+        accounts.IssueAnonymousToken().ToHttp(TokenResponse.From);
+
+    public static async Task<Results<Ok<UserInfoResponse>, ProblemHttpResult>> UserInfoAsync(
+        ClaimsPrincipal principal, AccountService accounts, CancellationToken cancellationToken) =>
+        (await accounts.FindUserAsync(UserIdOf(principal), cancellationToken)).ToHttp(UserInfoResponse.From);
+
+    public static async Task<Results<Ok<GetUserResponse>, ProblemHttpResult>> GetUserAsync(
+        GetUserRequest request, AccountService accounts, CancellationToken cancellationToken)
+    {
+        if (ParseUserId(request.UserId) is not { } id)
+        {
+            return request.UserId.ValueKind is JsonValueKind.String or JsonValueKind.Number
+                ? Problems.From(AccountError.UserNotFound)
+                : Problems.From(AccountError.Validation("userId", "must be a user id"));
+        }
+        return (await accounts.FindUserAsync(id, cancellationToken)).ToHttp(u => new GetUserResponse(u.Username));
+    }
+
+    /// <summary>The <c>userId</c> claim of a token that passed the registered-user policy.</summary>
+    private static long UserIdOf(ClaimsPrincipal principal) =>
+        long.Parse(principal.FindFirstValue(TokenClaims.UserId)!, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static long? ParseUserId(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number when value.TryGetInt64(out var id) && id > 0 => id,
+        JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 => id,
+        _ => null,
+    };
+
+    // Token responses must not be cached by browsers or proxies (RFC 6749 §5.1).
+    private static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        context.HttpContext.Response.Headers.CacheControl = "no-store";
+        context.HttpContext.Response.Headers.Pragma = "no-cache";
+        return next(context);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using UserApi.Endpoints;
+
+namespace UserApi.Hosting;
+
+/// <summary>
+/// The last line: a store outage is a 503 <c>backend_unavailable</c>, a bad request found late keeps its
+/// 4xx, anything else is a bug (500) logged with its stack trace, which never reaches the client.
+/// </summary>
+public sealed class ExceptionHandling(IProblemDetailsService problems, ILogger<ExceptionHandling> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var status = exception switch
+        {
+            BadHttpRequestException bad => bad.StatusCode,
+            DbException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
+            _ when exception.GetType().Namespace?.StartsWith("StackExchange.Redis", StringComparison.Ordinal) == true => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogError("Backend unavailable on {Path}: {Error}", context.Request.Path, exception.Message);
+        }
+        else if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled exception on {Path}", context.Request.Path);
+        }
+
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = status switch
+                {
+                    StatusCodes.Status503ServiceUnavailable => "A backing store is unavailable; try again shortly.",
+                    >= 500 => "An unexpected error occurred.",
+                    _ => "The request is not valid.",
+                },
+                Extensions = { [Problems.CodeKey] = Problems.CodeForStatus(status) },
+            },
+        });
+    }
+}

@@ -1,0 +1,78 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using UserApi.Configuration;
+
+namespace UserApi.Users;
+
+/// <summary>One schema change, written once per database; versions only ever grow.</summary>
+public sealed record Migration(int Version, string Description, string Sqlite, string MySql)
+{
+    public string SqlFor(DataSourceKind kind) => kind == DataSourceKind.Sqlite ? Sqlite : MySql;
+}
+
+/// <summary>The versioned schema, applied at start-up or by <c>user-api migrate</c>, the same list for both databases.</summary>
+public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
+{
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "create users",
+            """
+            CREATE TABLE users (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                username TEXT NOT NULL,
+                username_normalized TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL DEFAULT 'user',
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                password_changed_at TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_users_username_normalized ON users (username_normalized);
+            """,
+            """
+            CREATE TABLE users (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                username VARCHAR(255) NOT NULL,
+                username_normalized VARCHAR(255) NOT NULL,
+                password_hash VARCHAR(255) NOT NULL,
+                role VARCHAR(32) NOT NULL DEFAULT 'user',
+                disabled TINYINT(1) NOT NULL DEFAULT 0,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                password_changed_at DATETIME(6) NOT NULL,
+                UNIQUE KEY ux_users_username_normalized (username_normalized)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            """),
+    ];
+
+    /// <summary>Applies every migration not yet recorded in <c>schema_migrations</c>; returns how many ran.</summary>
+    public async Task<int> ApplyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var migrationLock = await dialect.LockForMigrationAsync(connection, cancellationToken);
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(255) NOT NULL, applied_at VARCHAR(40) NOT NULL)",
+            cancellationToken: cancellationToken));
+        var applied = (await connection.QueryAsync<int>(new CommandDefinition(
+            "SELECT version FROM schema_migrations", cancellationToken: cancellationToken))).ToHashSet();
+
+        var count = 0;
+        foreach (var migration in All.Where(m => !applied.Contains(m.Version)).OrderBy(m => m.Version))
+        {
+            // MySQL commits DDL implicitly, so the version row is what makes a migration count as done.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(migration.SqlFor(dialect.Kind), transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO schema_migrations (version, description, applied_at) VALUES (@Version, @Description, @AppliedAt)",
+                new { migration.Version, migration.Description, AppliedAt = DateTime.UtcNow.ToString("O") },
+                transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            logger.LogInformation("Applied migration {Version}: {Description}", migration.Version, migration.Description);
+            count++;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Data.Common;
+using Dapper;
+
+namespace UserApi.Users;
+
+/// <summary>The user table on SQLite or MySQL through Dapper; parameterised SQL only.</summary>
+public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
+{
+    private const string SelectUser =
+        """
+        SELECT id AS Id, username AS Username, username_normalized AS UsernameNormalized, password_hash AS PasswordHash,
+               role AS Role, disabled AS Disabled, created_at AS CreatedAt, updated_at AS UpdatedAt,
+               password_changed_at AS PasswordChangedAt
+        FROM users
+        """;
+
+    public async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(
+            new CommandDefinition($"{SelectUser} WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row?.ToUser();
+    }
+
+    public async Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(
+            new CommandDefinition($"{SelectUser} WHERE username_normalized = @usernameNormalized", new { usernameNormalized }, cancellationToken: cancellationToken));
+        return row?.ToUser();
+    }
+
+    public async Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        try
+        {
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"""
+                INSERT INTO users (username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
+                VALUES (@Username, @UsernameNormalized, @PasswordHash, @Role, 0, @CreatedAt, @CreatedAt, @CreatedAt);
+                SELECT {dialect.LastInsertIdExpression};
+                """,
+                user, cancellationToken: cancellationToken));
+            return new User(id, user.Username, user.UsernameNormalized, user.PasswordHash, user.Role, false, user.CreatedAt, user.CreatedAt, user.CreatedAt);
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            return null;
+        }
+    }
+
+    public async Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        var sql = passwordChanged
+            ? "UPDATE users SET password_hash = @passwordHash, updated_at = @now, password_changed_at = @now WHERE id = @id"
+            : "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @id";
+        await connection.ExecuteAsync(new CommandDefinition(sql, new { id, passwordHash, now }, cancellationToken: cancellationToken));
+    }
+
+    private sealed class UserRow
+    {
+        public long Id { get; init; }
+        public string Username { get; init; } = "";
+        public string UsernameNormalized { get; init; } = "";
+        public string PasswordHash { get; init; } = "";
+        public string Role { get; init; } = "";
+        public bool Disabled { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public DateTime PasswordChangedAt { get; init; }
+
+        public User ToUser() => new(Id, Username, UsernameNormalized, PasswordHash, Role, Disabled,
+            DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc),
+            DateTime.SpecifyKind(PasswordChangedAt, DateTimeKind.Utc));
+    }
+}
