@@ -94,17 +94,31 @@ public static class UserApiServiceCollectionExtensions
         return app;
     }
 
-    /// <summary>Runs the service; a configuration problem prints one line per problem and exits 2, like go-zero's MustLoad.</summary>
+    /// <summary>
+    /// Runs the service. Configuration is checked first, every section at once, so a mistake prints one
+    /// line per problem and exits 2 (go-zero's MustLoad) instead of a host start-up stack trace.
+    /// </summary>
     public static async Task<int> RunUserApiAsync(this WebApplication app)
+    {
+        var problems = ProblemsOf<ServiceOptions>(app.Services).Concat(ProblemsOf<AuthOptions>(app.Services)).ToList();
+        if (problems.Count > 0)
+        {
+            return ReportConfigurationProblems(problems);
+        }
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static IEnumerable<string> ProblemsOf<TOptions>(IServiceProvider services) where TOptions : class
     {
         try
         {
-            await app.RunAsync();
-            return 0;
+            _ = services.GetRequiredService<IOptions<TOptions>>().Value;
+            return [];
         }
         catch (OptionsValidationException e)
         {
-            return ReportConfigurationProblems(e.Failures);
+            return e.Failures;
         }
     }
 

@@ -36,8 +36,16 @@ public sealed class PasswordHasher
         {
             return PasswordVerification.Failed;
         }
-        if (!Argon2id.VerifyHash(hash, bytes))
+        try
         {
+            if (!Argon2id.VerifyHash(hash, bytes))
+            {
+                return PasswordVerification.Failed;
+            }
+        }
+        catch (ArgumentException)
+        {
+            // A malformed stored hash verifies nothing.
             return PasswordVerification.Failed;
         }
         return Argon2id.NeedsRehash(hash, Iterations, MemoryBytes)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
 namespace UserApi.Configuration;
 
-public static class ConfigurationExtensions
+public static class UserApiConfiguration
 {
     public const string EnvironmentPrefix = "UserApi__";
 

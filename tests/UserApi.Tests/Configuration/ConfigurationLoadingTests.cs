@@ -1,0 +1,250 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using UserApi.Configuration;
+
+namespace UserApi.Tests.Configuration;
+
+/// <summary>The YAML files, the JwtAuth alias, environment overrides and every start-up validation message.</summary>
+public sealed class ConfigurationLoadingTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    private static (ServiceOptions Service, AuthOptions Auth) Load(IConfiguration configuration)
+    {
+        var service = configuration.Get<ServiceOptions>() ?? new ServiceOptions();
+        var auth = new AuthOptions();
+        AuthOptions.Bind(auth, configuration);
+        return (service, auth);
+    }
+
+    private static IReadOnlyList<string> AuthProblems(AuthOptions auth) =>
+        new AuthOptionsValidator().Validate(null, auth).Failures?.ToList() ?? [];
+
+    private static IReadOnlyList<string> ServiceProblems(ServiceOptions service) =>
+        new ServiceOptionsValidator(new TestEnvironment(Environments.Production, "/srv/app")).Validate(null, service).Failures?.ToList() ?? [];
+
+    private static AuthOptions ValidAuth() => new()
+    {
+        AccessSecret = "a-perfectly-random-access-secret-0123456789",
+        RefreshSecret = "a-perfectly-random-refresh-secret-0123456789",
+    };
+
+    [Fact]
+    public void Seed003YamlLoadsWithItsKeys()
+    {
+        var (service, auth) = Load(new ConfigurationBuilder().AddYamlFile(Fixture("seed-003-user-api.yaml")).Build());
+        Assert.Equal("user-api", service.Name);
+        Assert.Equal("0.0.0.0", service.Host);
+        Assert.Equal(8888, service.Port);
+        Assert.Equal("root:password@tcp(127.0.0.1:3306)/userdb?parseTime=true", service.DataSource);
+        var node = Assert.Single(service.CacheRedis);
+        Assert.Equal("127.0.0.1:6379", node.Host);
+        Assert.Equal("node", node.Type);
+        Assert.Equal("change-me-to-a-random-256-bit-value", auth.AccessSecret);
+        Assert.Equal(86400, auth.AccessExpire);
+        Assert.Equal("another-different-random-secret", auth.RefreshSecret);
+        Assert.Equal(604800, auth.RefreshExpire);
+        Assert.Empty(ServiceProblems(service));
+    }
+
+    [Fact]
+    public void Seed000YamlLoadsThroughTheJwtAuthAlias()
+    {
+        var (service, auth) = Load(new ConfigurationBuilder().AddYamlFile(Fixture("seed-000-jwt-api.yaml")).Build());
+        Assert.Equal("jwt-api", service.Name);
+        Assert.Equal("xxxxxxxxxxxxxxxxxxxxxxxxxxxxx", auth.AccessSecret);
+        Assert.Equal(604800, auth.AccessExpire);
+        Assert.Null(service.DataSource);
+        Assert.Empty(service.CacheRedis);
+    }
+
+    [Fact]
+    public void BothSeedsPlaceholderSecretsAreRefusedOutsideDevelopment()
+    {
+        var (_, seed003) = Load(new ConfigurationBuilder().AddYamlFile(Fixture("seed-003-user-api.yaml")).Build());
+        var problems = AuthProblems(seed003);
+        Assert.Contains(problems, p => p.StartsWith("Auth.AccessSecret is a known placeholder"));
+        Assert.Contains(problems, p => p.StartsWith("Auth.RefreshSecret is a known placeholder"));
+
+        var (_, seed000) = Load(new ConfigurationBuilder().AddYamlFile(Fixture("seed-000-jwt-api.yaml")).Build());
+        problems = AuthProblems(seed000);
+        Assert.Contains(problems, p => p.StartsWith("Auth.AccessSecret is a known placeholder"));
+        Assert.Contains(problems, p => p.StartsWith("Auth.RefreshSecret is missing"));
+    }
+
+    [Fact]
+    public void DevelopmentReplacesPlaceholderSecretsWithPersistedRandomOnes()
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"user-api-dev-{Guid.NewGuid():N}");
+        try
+        {
+            var secrets = new DevelopmentSecrets(new TestEnvironment(Environments.Development, root), NullLogger<DevelopmentSecrets>.Instance);
+            var (_, first) = Load(new ConfigurationBuilder().AddYamlFile(Fixture("seed-003-user-api.yaml")).Build());
+            secrets.PostConfigure(null, first);
+            Assert.Empty(AuthProblems(first));
+            Assert.True(File.Exists(Path.Combine(root, "data", DevelopmentSecrets.FileName)));
+
+            var (_, second) = Load(new ConfigurationBuilder().AddYamlFile(Fixture("seed-000-jwt-api.yaml")).Build());
+            new DevelopmentSecrets(new TestEnvironment(Environments.Development, root), NullLogger<DevelopmentSecrets>.Instance).PostConfigure(null, second);
+            Assert.Equal(first.AccessSecret, second.AccessSecret);
+            Assert.Equal(first.RefreshSecret, second.RefreshSecret);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DevelopmentSecretsAreNotUsedInProduction()
+    {
+        var auth = new AuthOptions { AccessSecret = "secret" };
+        new DevelopmentSecrets(new TestEnvironment(Environments.Production, "/nonexistent"), NullLogger<DevelopmentSecrets>.Instance).PostConfigure(null, auth);
+        Assert.Equal("secret", auth.AccessSecret);
+    }
+
+    [Fact]
+    public void AuthWinsOverTheJwtAuthAlias()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["JwtAuth:AccessExpire"] = "100",
+            ["JwtAuth:AccessSecret"] = "from-alias",
+            ["Auth:AccessExpire"] = "200",
+        }).Build();
+        var (_, auth) = Load(configuration);
+        Assert.Equal(200, auth.AccessExpire);
+        Assert.Equal("from-alias", auth.AccessSecret);
+    }
+
+    [Fact]
+    public void EnvironmentVariablesWithThePrefixOverrideTheFile()
+    {
+        Environment.SetEnvironmentVariable("UserApi__Auth__AccessExpire", "123");
+        try
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddYamlFile(Fixture("seed-003-user-api.yaml"))
+                .AddEnvironmentVariables(UserApiConfiguration.EnvironmentPrefix)
+                .Build();
+            Assert.Equal(123, Load(configuration).Auth.AccessExpire);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("UserApi__Auth__AccessExpire", null);
+        }
+    }
+
+    [Fact]
+    public void ValidSecretsPass()
+    {
+        Assert.Empty(AuthProblems(ValidAuth()));
+    }
+
+    [Theory]
+    [InlineData("", "Auth.AccessSecret is missing")]
+    [InlineData("too-short-secret", "Auth.AccessSecret is 16 bytes long; HS256 needs at least 32")]
+    [InlineData("change-me-to-a-random-256-bit-value", "Auth.AccessSecret is a known placeholder")]
+    [InlineData("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "Auth.AccessSecret is a known placeholder")]
+    [InlineData("secret", "Auth.AccessSecret is a known placeholder")]
+    [InlineData("your-256-bit-secret", "Auth.AccessSecret is a known placeholder")]
+    public void AWeakAccessSecretIsRefusedWithItsFix(string secret, string expected)
+    {
+        var auth = ValidAuth();
+        auth.AccessSecret = secret;
+        var problem = Assert.Single(AuthProblems(auth));
+        Assert.StartsWith(expected, problem);
+        Assert.Contains("openssl rand", problem);
+    }
+
+    [Fact]
+    public void EqualSecretsAreRefused()
+    {
+        var auth = ValidAuth();
+        auth.RefreshSecret = auth.AccessSecret;
+        Assert.StartsWith("Auth.AccessSecret and Auth.RefreshSecret are equal", Assert.Single(AuthProblems(auth)));
+    }
+
+    [Fact]
+    public void AShortPreviousSecretIsRefused()
+    {
+        var auth = ValidAuth();
+        auth.PrevAccessSecret = "short";
+        Assert.StartsWith("Auth.PrevAccessSecret is 5 bytes long", Assert.Single(AuthProblems(auth)));
+    }
+
+    [Theory]
+    [InlineData(nameof(AuthOptions.AccessExpire), -1, "Auth.AccessExpire is -1")]
+    [InlineData(nameof(AuthOptions.AccessExpire), 0, "Auth.AccessExpire is 0")]
+    [InlineData(nameof(AuthOptions.RefreshExpire), -5, "Auth.RefreshExpire is -5")]
+    [InlineData(nameof(AuthOptions.ClockSkew), 61, "Auth.ClockSkew is 61")]
+    [InlineData(nameof(AuthOptions.ClockSkew), -1, "Auth.ClockSkew is -1")]
+    public void AnOutOfRangeNumberIsRefused(string key, int value, string expected)
+    {
+        var auth = ValidAuth();
+        typeof(AuthOptions).GetProperty(key)!.SetValue(auth, Convert.ChangeType(value, typeof(AuthOptions).GetProperty(key)!.PropertyType));
+        Assert.StartsWith(expected, Assert.Single(AuthProblems(auth)));
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedAtOnce()
+    {
+        var problems = AuthProblems(new AuthOptions { AccessExpire = -1, RefreshExpire = -1 });
+        Assert.Equal(4, problems.Count);
+    }
+
+    [Fact]
+    public void ServiceKeysAreValidated()
+    {
+        var problems = ServiceProblems(new ServiceOptions
+        {
+            Host = "not a host",
+            Port = 70000,
+            DataSource = "root:pw@tcp(h:x)/db",
+            CacheRedis = [new RedisNodeOptions { Host = "", Type = "sentinel" }],
+        });
+        Assert.Contains(problems, p => p.StartsWith("Port is 70000"));
+        Assert.Contains(problems, p => p.StartsWith("Host 'not a host'"));
+        Assert.Contains(problems, p => p.StartsWith("DataSource port"));
+        Assert.Contains(problems, p => p.StartsWith("CacheRedis[0].Host is empty"));
+        Assert.Contains(problems, p => p.StartsWith("CacheRedis[0].Type is 'sentinel'"));
+    }
+
+    [Fact]
+    public void InvalidYamlIsReportedWithItsLine()
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, "Name: user-api\nAuth:\n  AccessSecret: [unclosed\n");
+        try
+        {
+            var error = Assert.ThrowsAny<Exception>(() => new ConfigurationBuilder().AddYamlFile(path).Build());
+            Assert.Contains("line", (error.InnerException ?? error).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "-f", "etc/other.yaml" }, "etc/other.yaml", true, null)]
+    [InlineData(new[] { "-f=conf.yaml", "--Port=9000" }, "conf.yaml", true, null)]
+    [InlineData(new[] { "migrate", "-f", "x.yaml" }, "x.yaml", true, "migrate")]
+    [InlineData(new string[0], "etc/user-api.yaml", false, null)]
+    public void TheCommandLineIsParsedAsGoZerosIs(string[] args, string file, bool given, string? command)
+    {
+        var commandLine = CommandLine.Parse(args);
+        Assert.Equal(file, commandLine.ConfigFile);
+        Assert.Equal(given, commandLine.ConfigFileGiven);
+        Assert.Equal(command, commandLine.Command);
+    }
+
+    private sealed class TestEnvironment(string name, string root) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "user-api";
+        public string ContentRootPath { get; set; } = root;
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
+    }
+}

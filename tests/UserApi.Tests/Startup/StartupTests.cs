@@ -1,0 +1,69 @@
+using System.Net;
+using UserApi.Tests.Support;
+using Xunit.Abstractions;
+
+namespace UserApi.Tests.Startup;
+
+/// <summary>The service as its users start it: <c>user-api -f FILE</c>, exit codes and messages included.</summary>
+public sealed class StartupTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("user-api-startup-").FullName;
+
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    [Fact]
+    public async Task Seed003YamlIsRefusedOutsideDevelopmentWithOneMessagePerProblem()
+    {
+        await using var service = ServiceProcess.Start(["-f", Fixture("seed-003-user-api.yaml")],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, _directory);
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("- Auth.AccessSecret is a known placeholder", service.Output);
+        Assert.Contains("- Auth.RefreshSecret is a known placeholder", service.Output);
+        Assert.DoesNotContain("Exception", service.Output);
+    }
+
+    [Fact]
+    public async Task AMissingConfigFileIsReported()
+    {
+        await using var service = ServiceProcess.Start(["-f", "etc/nowhere.yaml"], new Dictionary<string, string>(), _directory);
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Config file etc/nowhere.yaml does not exist", service.Output);
+    }
+
+    [Fact]
+    public async Task Seed000YamlServesInDevelopment()
+    {
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start(["-f", Fixture("seed-000-jwt-api.yaml"), "--Host=127.0.0.1", $"--Port={port}"],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, _directory);
+        var startup = await service.WaitUntilHealthyAsync($"http://127.0.0.1:{port}/healthz", TimeSpan.FromSeconds(60));
+        output.WriteLine($"start-up to first 200: {startup.TotalMilliseconds:F0} ms (process start included)");
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var token = await (await client.PostAsync("/user/token", null)).AssertOkJsonAsync();
+        Assert.False(string.IsNullOrEmpty(token.GetProperty("access_token").GetString()));
+        Assert.Contains("using a random development secret", service.Output);
+        Assert.True(File.Exists(Path.Combine(_directory, "data", "user-api.db")));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/user/info", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task EnvironmentVariablesOverrideTheFile()
+    {
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start(["-f", Fixture("seed-000-jwt-api.yaml")],
+            new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["UserApi__Host"] = "127.0.0.1",
+                ["UserApi__Port"] = port.ToString(),
+                ["UserApi__Auth__AccessSecret"] = "an-environment-access-secret-0123456789abcdef",
+                ["UserApi__Auth__RefreshSecret"] = "an-environment-refresh-secret-0123456789abcdef",
+                ["UserApi__DataSource"] = "sqlite:data/env.db",
+            }, _directory);
+        await service.WaitUntilHealthyAsync($"http://127.0.0.1:{port}/healthz", TimeSpan.FromSeconds(60));
+        Assert.True(File.Exists(Path.Combine(_directory, "data", "env.db")));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

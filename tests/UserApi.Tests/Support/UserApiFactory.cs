@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace UserApi.Tests.Support;
+
+/// <summary>
+/// The real application over HTTP (TestServer) with a real store. Each backend subclass supplies the
+/// configuration that selects its stores; the functional suite runs unchanged against every one.
+/// </summary>
+public abstract class UserApiFactory : WebApplicationFactory<Program>
+{
+    public const string AccessSecret = "functional-tests-access-secret-long-enough-for-hs512-0123456789abcdefghij";
+    public const string RefreshSecret = "functional-tests-refresh-secret-0123456789abcdef";
+    public const int AccessExpireSeconds = 900;
+    public const int ClockSkewSeconds = 30;
+
+    /// <summary>The clock the service sees; tests move it instead of sleeping.</summary>
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public abstract string BackendName { get; }
+
+    protected abstract IEnumerable<KeyValuePair<string, string?>> BackendSettings();
+
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() =>
+    [
+        new("Auth:AccessSecret", AccessSecret),
+        new("Auth:RefreshSecret", RefreshSecret),
+        new("Auth:AccessExpire", AccessExpireSeconds.ToString()),
+        new("Auth:RefreshExpire", "86400"),
+        new("Auth:ClockSkew", ClockSkewSeconds.ToString()),
+        new("Logging:LogLevel:Default", "Warning"),
+        .. BackendSettings(),
+    ];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // Not Development: the placeholder-secret substitution must not hide configuration mistakes here.
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(Settings()));
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+    }
+
+    public static string NewTemporaryPath(string extension) =>
+        Path.Combine(Path.GetTempPath(), $"user-api-tests-{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}{extension}");
+}
+
+/// <summary>Embedded mode: a SQLite file and in-process sessions.</summary>
+public sealed class EmbeddedBackend : UserApiFactory
+{
+    private readonly string _databasePath = NewTemporaryPath(".db");
+
+    public override string BackendName => "embedded";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings() =>
+        [new("DataSource", $"sqlite:{_databasePath}")];
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_databasePath + suffix);
+        }
+    }
+}
