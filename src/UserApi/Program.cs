@@ -4,12 +4,12 @@ using UserApi.Hosting;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    builder.AddUserApiConfiguration(args);
+    var commandLine = builder.AddUserApiConfiguration(args);
     builder.AddUserApi();
 
     var app = builder.Build();
     app.UseUserApi();
-    return await app.RunUserApiAsync();
+    return await app.RunUserApiAsync(commandLine);
 }
 catch (ConfigurationProblemsException e)
 {

@@ -1,16 +1,20 @@
 using System.Net;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using UserApi.Accounts;
 using UserApi.Configuration;
 using UserApi.Contracts;
 using UserApi.Endpoints;
 using UserApi.Passwords;
+using UserApi.Redis;
 using UserApi.Sessions;
 using UserApi.Tokens;
 using UserApi.Users;
@@ -19,6 +23,8 @@ namespace UserApi.Hosting;
 
 public static class UserApiServiceCollectionExtensions
 {
+    private const string ReadyTag = "ready";
+
     /// <summary>Everything the service needs, chosen from configuration when first resolved (so tests can override it).</summary>
     public static WebApplicationBuilder AddUserApi(this WebApplicationBuilder builder)
     {
@@ -34,13 +40,25 @@ public static class UserApiServiceCollectionExtensions
         services.AddSingleton(sp => DataSourceOf(sp));
         services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<DataSource>()));
         services.AddSingleton<Migrations>();
-        services.AddSingleton<IUserStore, SqlUserStore>();
-        services.AddSingleton<ISessionStore, InMemorySessionStore>();
+        services.AddSingleton<SqlUserStore>();
+        services.AddSingleton<UserApiMetrics>();
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+            RedisConnection.Connect(sp.GetRequiredService<IOptions<ServiceOptions>>().Value.CacheRedis, sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Name));
+        // CacheRedis selects production mode: the goctl-style user cache and Redis sessions.
+        services.AddSingleton<IUserStore>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
+            : sp.GetRequiredService<SqlUserStore>());
+        services.AddSingleton<ISessionStore>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisSessionStore>(sp)
+            : ActivatorUtilities.CreateInstance<InMemorySessionStore>(sp));
         services.AddSingleton<RevocationList>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<AccountService>();
         services.AddHostedService<StartupTasks>();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
+            .AddCheck<RedisReadinessCheck>("redis", tags: [ReadyTag]);
 
         services.ConfigureHttpJsonOptions(options =>
         {
@@ -90,6 +108,11 @@ public static class UserApiServiceCollectionExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Operations");
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+        });
         app.MapUserApi();
         return app;
     }
@@ -98,15 +121,36 @@ public static class UserApiServiceCollectionExtensions
     /// Runs the service. Configuration is checked first, every section at once, so a mistake prints one
     /// line per problem and exits 2 (go-zero's MustLoad) instead of a host start-up stack trace.
     /// </summary>
-    public static async Task<int> RunUserApiAsync(this WebApplication app)
+    public static async Task<int> RunUserApiAsync(this WebApplication app, CommandLine commandLine)
     {
         var problems = ProblemsOf<ServiceOptions>(app.Services).Concat(ProblemsOf<AuthOptions>(app.Services)).ToList();
         if (problems.Count > 0)
         {
             return ReportConfigurationProblems(problems);
         }
+        if (commandLine.Command == "migrate")
+        {
+            return await MigrateAsync(app.Services);
+        }
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary><c>user-api migrate</c>: applies the schema migrations and exits, for deployments that migrate before rolling out.</summary>
+    private static async Task<int> MigrateAsync(IServiceProvider services)
+    {
+        var dataSource = services.GetRequiredService<DataSource>();
+        try
+        {
+            var applied = await services.GetRequiredService<Migrations>().ApplyAsync(CancellationToken.None);
+            Console.WriteLine($"{dataSource.Describe()}: {applied} migration(s) applied; schema at version {Migrations.All.Max(m => m.Version)}.");
+            return 0;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            Console.Error.WriteLine($"{dataSource.Describe()}: migration failed: {e.Message}");
+            return 1;
+        }
     }
 
     private static IEnumerable<string> ProblemsOf<TOptions>(IServiceProvider services) where TOptions : class
@@ -131,6 +175,9 @@ public static class UserApiServiceCollectionExtensions
         }
         return 2;
     }
+
+    private static bool UsesRedis(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ServiceOptions>>().Value.CacheRedis.Count > 0;
 
     private static DataSource DataSourceOf(IServiceProvider services)
     {

@@ -49,6 +49,7 @@ public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
     /// <summary>Applies every migration not yet recorded in <c>schema_migrations</c>; returns how many ran.</summary>
     public async Task<int> ApplyAsync(CancellationToken cancellationToken)
     {
+        await dialect.EnsureDatabaseExistsAsync(cancellationToken);
         await using var connection = dialect.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var migrationLock = await dialect.LockForMigrationAsync(connection, cancellationToken);

@@ -16,6 +16,9 @@ public abstract class SqlDialect
 
     public abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>Creates the database itself when the server does not have it yet (first start).</summary>
+    public virtual Task EnsureDatabaseExistsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Serialises migrations between instances that start at the same moment.</summary>
     public abstract Task<IAsyncDisposable> LockForMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
 
@@ -85,6 +88,26 @@ public sealed class MySqlDialect(string connectionString) : SqlDialect
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is MySqlConnector.MySqlException { ErrorCode: MySqlConnector.MySqlErrorCode.DuplicateKeyEntry };
+
+    public override async Task EnsureDatabaseExistsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var probe = CreateConnection();
+            await probe.OpenAsync(cancellationToken);
+        }
+        catch (MySqlConnector.MySqlException e) when (e.ErrorCode == MySqlConnector.MySqlErrorCode.UnknownDatabase)
+        {
+            var builder = new MySqlConnector.MySqlConnectionStringBuilder(connectionString);
+            var name = builder.Database.Replace("`", "``", StringComparison.Ordinal);
+            builder.Database = "";
+            await using var server = new MySqlConnector.MySqlConnection(builder.ConnectionString);
+            await server.OpenAsync(cancellationToken);
+            await using var create = server.CreateCommand();
+            create.CommandText = $"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     public override async Task<IAsyncDisposable> LockForMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
     {

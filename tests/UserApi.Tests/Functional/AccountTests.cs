@@ -239,3 +239,7 @@ public abstract class AccountTests(UserApiFactory app)
 }
 
 public sealed class EmbeddedAccountTests(EmbeddedBackend app) : AccountTests(app), IClassFixture<EmbeddedBackend>;
+
+public sealed class MySqlRedisAccountTests(MySqlRedisBackend app) : AccountTests(app), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterAccountTests(MySqlRedisClusterBackend app) : AccountTests(app), IClassFixture<MySqlRedisClusterBackend>;

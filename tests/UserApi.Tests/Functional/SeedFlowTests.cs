@@ -141,3 +141,7 @@ public abstract class SeedFlowTests(UserApiFactory app)
 }
 
 public sealed class EmbeddedSeedFlowTests(EmbeddedBackend app) : SeedFlowTests(app), IClassFixture<EmbeddedBackend>;
+
+public sealed class MySqlRedisSeedFlowTests(MySqlRedisBackend app) : SeedFlowTests(app), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterSeedFlowTests(MySqlRedisClusterBackend app) : SeedFlowTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -205,3 +205,7 @@ public abstract class TokenTests(UserApiFactory app)
 }
 
 public sealed class EmbeddedTokenTests(EmbeddedBackend app) : TokenTests(app), IClassFixture<EmbeddedBackend>;
+
+public sealed class MySqlRedisTokenTests(MySqlRedisBackend app) : TokenTests(app), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterTokenTests(MySqlRedisClusterBackend app) : TokenTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -1,0 +1,43 @@
+using System.Net;
+using UserApi.Tests.Support;
+
+namespace UserApi.Tests.Production;
+
+/// <summary>The service over MariaDB and a Redis of the test's own, which the test stops.</summary>
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task UserInfoKeepsAnsweringFromMySqlWhileRedisIsStopped()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        await using var app = new PrivateRedisBackend(redis.Host);
+        var client = app.CreateClient();
+        var (id, username, tokens) = await client.NewSessionAsync();
+
+        await redis.StopAsync();
+        var info = await (await client.UserInfoAsync(tokens.AccessToken)).AssertOkJsonAsync();
+        Assert.Equal(id, info.GetProperty("id").GetInt64());
+        Assert.Equal(username, info.GetProperty("username").GetString());
+
+        // Sessions live in Redis: without it a login is a clear 503, never a 500.
+        await (await client.LoginAsync(username)).AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "backend_unavailable");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode);
+
+        await redis.RestartAsync();
+        await WaitUntilAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
+        await (await client.LoginAsync(username)).AssertOkJsonAsync();
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail("The condition did not become true within 10 seconds.");
+    }
+}

@@ -1,0 +1,42 @@
+namespace UserApi.Tests.Support;
+
+/// <summary>Production mode: MariaDB users (with the goctl-style cache) and sessions on a single Redis.</summary>
+public sealed class MySqlRedisBackend : UserApiFactory
+{
+    public override string BackendName => "mysql+redis";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings() =>
+    [
+        new("DataSource", TestServers.MySqlDataSource),
+        new("CacheRedis:0:Host", TestServers.Redis),
+        new("CacheRedis:0:Type", "node"),
+    ];
+}
+
+/// <summary>Production mode on a 3-master Redis Cluster.</summary>
+public sealed class MySqlRedisClusterBackend : UserApiFactory
+{
+    public override string BackendName => "mysql+redis-cluster";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings() =>
+    [
+        new("DataSource", TestServers.MySqlDataSource),
+        .. TestServers.RedisCluster.SelectMany((host, i) => new KeyValuePair<string, string?>[]
+        {
+            new($"CacheRedis:{i}:Host", host),
+            new($"CacheRedis:{i}:Type", "cluster"),
+        }),
+    ];
+}
+
+/// <summary>Production mode against a Redis server of the test's own, which the test may stop.</summary>
+public sealed class PrivateRedisBackend(string redisHost) : UserApiFactory
+{
+    public override string BackendName => "mysql+private-redis";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings() =>
+    [
+        new("DataSource", TestServers.MySqlDataSource),
+        new("CacheRedis:0:Host", redisHost),
+    ];
+}
