@@ -178,6 +178,15 @@ public abstract class TokenTests(UserApiFactory app)
     }
 
     [Fact]
+    public async Task ConcurrentRefreshesOfOneTokenYieldOneFreshPair()
+    {
+        var (_, _, tokens) = await _client.NewSessionAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _client.RefreshAsync(tokens.RefreshToken)));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+    }
+
+    [Fact]
     public async Task RefreshFailsGivenAnExpiredRefreshToken()
     {
         var (_, _, tokens) = await _client.NewSessionAsync();
