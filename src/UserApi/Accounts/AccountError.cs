@@ -11,6 +11,8 @@ public sealed record AccountError(int Status, string Code, string Title, IReadOn
     public static readonly AccountError TokenExpired = new(StatusCodes.Status401Unauthorized, "token_expired", "The token has expired.");
     public static readonly AccountError RefreshTokenReused = new(StatusCodes.Status401Unauthorized, "refresh_token_reused", "The refresh token was already used; the session has been ended.");
     public static readonly AccountError SessionRevoked = new(StatusCodes.Status401Unauthorized, "session_revoked", "The session has ended.");
+    public static readonly AccountError WrongPassword = new(StatusCodes.Status403Forbidden, "wrong_password", "The current password is not correct.");
+    public static readonly AccountError SessionNotFound = new(StatusCodes.Status404NotFound, "session_not_found", "No such session.");
     public static readonly AccountError UserNotFound = new(StatusCodes.Status404NotFound, "user_not_found", "No such user.");
     public static readonly AccountError AnonymousDisabled = new(StatusCodes.Status404NotFound, "not_found", "Anonymous tokens are not enabled.");
 

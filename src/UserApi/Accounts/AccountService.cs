@@ -8,11 +8,11 @@ using UserApi.Users;
 
 namespace UserApi.Accounts;
 
-/// <summary>The seed's logic layer: register, login, refresh and user look-ups.</summary>
+/// <summary>The seed's logic layer: register, login, refresh, user look-ups, password change, disabling.</summary>
 public sealed class AccountService(
     IUserStore users,
     ISessionStore sessions,
-    RevocationList revocations,
+    SessionRevoker revoker,
     PasswordHasher hasher,
     TokenService tokens,
     IOptions<AuthOptions> options,
@@ -23,7 +23,7 @@ public sealed class AccountService(
 
     public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
     {
-        if (Required(username, password) is { } missing)
+        if (Required(("username", username), ("password", password)) is { } missing)
         {
             return missing;
         }
@@ -53,7 +53,7 @@ public sealed class AccountService(
 
     public async Task<Result<TokenPair>> LoginAsync(string? username, string? password, ClientInfo client, CancellationToken cancellationToken)
     {
-        if (Required(username, password) is { } missing)
+        if (Required(("username", username), ("password", password)) is { } missing)
         {
             return missing;
         }
@@ -82,18 +82,19 @@ public sealed class AccountService(
 
         var now = time.GetUtcNow();
         var session = new Session(Ids.New(), user.Id, Ids.New(), null, now, now, now, now + _options.RefreshLifetime, client.Ip, client.UserAgent);
-        await sessions.CreateAsync(session, cancellationToken);
+        var evicted = await sessions.CreateAsync(session, _options.MaxSessionsPerUser, cancellationToken);
+        await revoker.MarkRevokedAsync(evicted, cancellationToken);
         return tokens.Issue(user, session);
     }
 
     public async Task<Result<TokenPair>> RefreshAsync(string? refreshToken, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(refreshToken))
+        if (Required(("refreshToken", refreshToken)) is { } missing)
         {
-            return AccountError.Validation("refreshToken", "is required");
+            return missing;
         }
 
-        var (claims, failure) = await tokens.ValidateRefreshTokenAsync(refreshToken);
+        var (claims, failure) = await tokens.ValidateRefreshTokenAsync(refreshToken!);
         if (claims is null)
         {
             return failure == RefreshTokenFailure.Expired ? AccountError.TokenExpired : AccountError.TokenInvalid;
@@ -102,17 +103,19 @@ public sealed class AccountService(
         var user = await users.FindByIdAsync(claims.UserId, cancellationToken);
         if (user is null || user.Disabled)
         {
-            await RevokeAsync(claims.UserId, claims.SessionId, cancellationToken);
+            await revoker.RevokeAsync(claims.UserId, claims.SessionId, cancellationToken);
             return AccountError.SessionRevoked;
         }
 
-        var rotation = await sessions.RotateAsync(user.Id, claims.SessionId, claims.TokenId, Ids.New(), time.GetUtcNow(), cancellationToken);
+        var policy = new RotationPolicy(TimeSpan.FromSeconds(_options.RefreshReuseInterval), TimeSpan.FromSeconds(_options.SessionIdleTimeout));
+        var rotation = await sessions.RotateAsync(user.Id, claims.SessionId, claims.TokenId, Ids.New(), time.GetUtcNow(), policy, cancellationToken);
         switch (rotation.Status)
         {
-            case RotationStatus.Rotated:
+            case RotationStatus.Rotated or RotationStatus.Replayed:
                 return tokens.Issue(user, rotation.Session!);
             case RotationStatus.Reused:
-                revocations.Add(claims.SessionId, RevokedUntil());
+                // A spent refresh token in use means the family leaked (RFC 9700 §4.14.2): end it all.
+                await revoker.MarkRevokedAsync([claims.SessionId], cancellationToken);
                 logger.LogWarning("Refresh token reuse for user {UserId}: session {SessionId} revoked", user.Id, claims.SessionId);
                 return AccountError.RefreshTokenReused;
             default:
@@ -120,24 +123,65 @@ public sealed class AccountService(
         }
     }
 
+    /// <summary>The caller's own account: a disabled or deleted user's token no longer counts.</summary>
+    public async Task<Result<User>> CurrentUserAsync(long id, CancellationToken cancellationToken) =>
+        await users.FindByIdAsync(id, cancellationToken) is { Disabled: false } user ? user : AccountError.SessionRevoked;
+
     public async Task<Result<User>> FindUserAsync(long id, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(id, cancellationToken) is { Disabled: false } user ? user : AccountError.UserNotFound;
 
     public Result<AnonymousToken> IssueAnonymousToken() =>
         _options.AllowAnonymous ? tokens.IssueAnonymous() : AccountError.AnonymousDisabled;
 
-    private async Task RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken)
+    /// <summary>Changes the password and ends every other session of the user (the current one stays).</summary>
+    public async Task<Result<User>> ChangePasswordAsync(long userId, string currentSessionId, string? oldPassword, string? newPassword, CancellationToken cancellationToken)
     {
-        await sessions.RevokeAsync(userId, sessionId, cancellationToken);
-        revocations.Add(sessionId, RevokedUntil());
+        if (Required(("oldPassword", oldPassword), ("newPassword", newPassword)) is { } missing)
+        {
+            return missing;
+        }
+        if (PasswordPolicy.UsableProblem(oldPassword!) is { } oldProblem)
+        {
+            return AccountError.Validation("oldPassword", oldProblem);
+        }
+        if (PasswordPolicy.NewPasswordProblem(newPassword!) is { } newProblem)
+        {
+            return AccountError.Validation("newPassword", newProblem);
+        }
+        var current = await CurrentUserAsync(userId, cancellationToken);
+        if (current.Error is { } error)
+        {
+            return error;
+        }
+        var user = current.Value!;
+        if (hasher.Verify(user.PasswordHash, oldPassword!) == PasswordVerification.Failed)
+        {
+            return AccountError.WrongPassword;
+        }
+
+        await users.UpdatePasswordHashAsync(user.Id, hasher.Hash(newPassword!), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
+        var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);
+        logger.LogInformation("User {UserId} changed password; {Count} other sessions ended", user.Id, ended.Count);
+        return user;
     }
 
-    // An access token outlives its session by at most its own lifetime plus the tolerated skew.
-    private DateTimeOffset RevokedUntil() =>
-        time.GetUtcNow() + _options.AccessLifetime + TimeSpan.FromSeconds(_options.ClockSkew);
+    /// <summary>Disables (or re-enables) an account; disabling ends all its sessions on every instance.</summary>
+    public async Task<Result<User>> SetDisabledAsync(string username, bool disabled, CancellationToken cancellationToken)
+    {
+        var normalized = Username.Normalize(username);
+        var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
+        if (user is null)
+        {
+            return AccountError.UserNotFound;
+        }
+        await users.SetDisabledAsync(user.Id, disabled, time.GetUtcNow().UtcDateTime, cancellationToken);
+        if (disabled)
+        {
+            await revoker.RevokeAllAsync(user.Id, null, cancellationToken);
+        }
+        return user with { Disabled = disabled };
+    }
 
-    private static AccountError? Required(string? username, string? password) =>
-        username is null ? AccountError.Validation("username", "is required")
-        : password is null ? AccountError.Validation("password", "is required")
-        : null;
+    private static AccountError? Required(params (string Field, string? Value)[] fields) =>
+        fields.FirstOrDefault(f => f.Value is null) is { Field: { } field } ? AccountError.Validation(field, "is required") : null;
 }

@@ -34,6 +34,18 @@ public sealed class AuthOptions
     /// <summary>Whether <c>POST /user/token</c> (seed 000) hands out anonymous access tokens.</summary>
     public bool AllowAnonymous { get; set; } = true;
 
+    /// <summary>
+    /// Seconds during which the refresh token just replaced still yields the current pair (a client's retry,
+    /// two tabs racing) instead of counting as reuse. 0 makes every second use a reuse.
+    /// </summary>
+    public int RefreshReuseInterval { get; set; } = 10;
+
+    /// <summary>Sessions one user may hold; a login beyond it ends the oldest.</summary>
+    public int MaxSessionsPerUser { get; set; } = 50;
+
+    /// <summary>Seconds a session may go without a refresh before it ends; 0 disables (only <see cref="RefreshExpire"/> applies).</summary>
+    public long SessionIdleTimeout { get; set; }
+
     public TimeSpan AccessLifetime => TimeSpan.FromSeconds(AccessExpire);
 
     public TimeSpan RefreshLifetime => TimeSpan.FromSeconds(RefreshExpire);

@@ -40,6 +40,18 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             problems.Add($"Auth.ClockSkew is {options.ClockSkew}: use 0 to {MaxClockSkewSeconds} seconds.");
         }
+        if (options.RefreshReuseInterval < 0 || options.RefreshReuseInterval > options.AccessExpire && options.AccessExpire > 0)
+        {
+            problems.Add($"Auth.RefreshReuseInterval is {options.RefreshReuseInterval}: use 0 (off) up to Auth.AccessExpire seconds; 10 is typical.");
+        }
+        if (options.MaxSessionsPerUser < 1)
+        {
+            problems.Add($"Auth.MaxSessionsPerUser is {options.MaxSessionsPerUser}: allow at least 1 session per user (50 is the default).");
+        }
+        if (options.SessionIdleTimeout < 0)
+        {
+            problems.Add($"Auth.SessionIdleTimeout is {options.SessionIdleTimeout}: use 0 (off) or a positive number of seconds.");
+        }
         if (string.IsNullOrWhiteSpace(options.Issuer))
         {
             problems.Add("Auth.Issuer is empty: set it to this service's name (e.g. user-api).");

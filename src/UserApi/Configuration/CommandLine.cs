@@ -1,19 +1,23 @@
 namespace UserApi.Configuration;
 
 /// <summary>
-/// go-zero's command line: <c>user-api [migrate] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
+/// go-zero's command line: <c>user-api [migrate | disable USERNAME | enable USERNAME] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
 /// Whatever is not <c>-f</c> or the command is left for ASP.NET Core's command-line configuration.
 /// </summary>
 public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string? Command, string[] Rest)
 {
     public const string DefaultConfigFile = "etc/user-api.yaml";
 
-    public static readonly string[] Commands = ["serve", "migrate"];
+    /// <summary>The command's operand: the username of <c>disable</c> and <c>enable</c>.</summary>
+    public string? Argument { get; init; }
+
+    public static readonly string[] Commands = ["serve", "migrate", "disable", "enable"];
 
     public static CommandLine Parse(string[] args)
     {
         string? file = null;
         string? command = null;
+        string? argument = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -30,11 +34,15 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
             {
                 command = arg;
             }
+            else if (command is "disable" or "enable" && argument is null && !arg.StartsWith('-'))
+            {
+                argument = arg;
+            }
             else
             {
                 rest.Add(arg);
             }
         }
-        return new CommandLine(file ?? DefaultConfigFile, file is not null, command, [.. rest]);
+        return new CommandLine(file ?? DefaultConfigFile, file is not null, command, [.. rest]) { Argument = argument };
     }
 }

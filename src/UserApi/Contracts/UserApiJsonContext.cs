@@ -18,4 +18,6 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(GetUserResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
+[JsonSerializable(typeof(SessionListResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

@@ -26,10 +26,14 @@ public static class UserEndpoints
         user.MapPost("/refresh", RefreshAsync);
         user.MapPost("/token", IssueAnonymousToken);
 
-        // go-zero's `@jwt Auth`.
-        var authenticated = user.MapGroup("").RequireAuthorization();
-        authenticated.MapGet("/info", UserInfoAsync).RequireAuthorization(RegisteredUserPolicy);
+        // go-zero's `@jwt Auth`: any valid access token, anonymous ones (seed 000) included.
+        var authenticated = user.MapGroup("").RequireAuthorization().AddEndpointFilter(ChallengeOnUnauthorized);
         authenticated.MapPost("/info", GetUserAsync);
+
+        // Tokens of a registered user's session.
+        var registered = authenticated.MapGroup("").RequireAuthorization(RegisteredUserPolicy);
+        registered.MapGet("/info", UserInfoAsync);
+        registered.MapSessionApi();
 
         return app;
     }
@@ -52,7 +56,7 @@ public static class UserEndpoints
 
     public static async Task<Results<Ok<UserInfoResponse>, ProblemHttpResult>> UserInfoAsync(
         ClaimsPrincipal principal, AccountService accounts, CancellationToken cancellationToken) =>
-        (await accounts.FindUserAsync(UserIdOf(principal), cancellationToken)).ToHttp(UserInfoResponse.From);
+        (await accounts.CurrentUserAsync(principal.UserId(), cancellationToken)).ToHttp(UserInfoResponse.From);
 
     public static async Task<Results<Ok<GetUserResponse>, ProblemHttpResult>> GetUserAsync(
         GetUserRequest request, AccountService accounts, CancellationToken cancellationToken)
@@ -66,16 +70,23 @@ public static class UserEndpoints
         return (await accounts.FindUserAsync(id, cancellationToken)).ToHttp(u => new GetUserResponse(u.Username));
     }
 
-    /// <summary>The <c>userId</c> claim of a token that passed the registered-user policy.</summary>
-    private static long UserIdOf(ClaimsPrincipal principal) =>
-        long.Parse(principal.FindFirstValue(TokenClaims.UserId)!, NumberStyles.None, CultureInfo.InvariantCulture);
-
     private static long? ParseUserId(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Number when value.TryGetInt64(out var id) && id > 0 => id,
         JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 => id,
         _ => null,
     };
+
+    // A 401 from a handler (the token's user is gone or disabled) challenges like one from the token check (RFC 6750 §3).
+    private static async ValueTask<object?> ChallengeOnUnauthorized(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var result = await next(context);
+        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
+        {
+            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        }
+        return result;
+    }
 
     // Token responses must not be cached by browsers or proxies (RFC 6749 §5.1).
     private static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

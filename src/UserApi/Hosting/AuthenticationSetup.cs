@@ -65,7 +65,9 @@ public sealed class AuthenticationSetup(TokenService tokens, TimeProvider time) 
     private static Task RejectRevokedSession(TokenValidatedContext context)
     {
         var sessionId = context.Principal?.FindFirst(TokenClaims.SessionId)?.Value;
-        if (sessionId is not null && context.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(sessionId))
+        if (sessionId is not null
+            && context.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(sessionId)
+            && context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
         {
             context.HttpContext.Items[FailureKey] = AccountError.SessionRevoked;
             context.Fail("The session has been revoked.");

@@ -1,15 +1,20 @@
 using Microsoft.Extensions.Hosting;
 using UserApi.Passwords;
+using UserApi.Sessions;
 using UserApi.Users;
 
 namespace UserApi.Hosting;
 
-/// <summary>Runs before the server accepts requests: schema migrations, then the hasher's timing-equaliser hash.</summary>
-public sealed class StartupTasks(Migrations migrations, PasswordHasher hasher) : IHostedService
+/// <summary>
+/// Runs before the server accepts requests: schema migrations, the revocation feed (so revocations made
+/// elsewhere are known before the first token is checked), then the hasher's timing-equaliser hash.
+/// </summary>
+public sealed class StartupTasks(Migrations migrations, IRevocationFeed revocationFeed, PasswordHasher hasher) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrations.ApplyAsync(cancellationToken);
+        await revocationFeed.StartAsync(cancellationToken);
         hasher.Warm();
     }
 

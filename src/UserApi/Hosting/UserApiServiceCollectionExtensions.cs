@@ -52,6 +52,11 @@ public static class UserApiServiceCollectionExtensions
             ? ActivatorUtilities.CreateInstance<RedisSessionStore>(sp)
             : ActivatorUtilities.CreateInstance<InMemorySessionStore>(sp));
         services.AddSingleton<RevocationList>();
+        services.AddSingleton<IRevocationFeed>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisRevocationFeed>(sp)
+            : new LocalRevocationFeed());
+        services.AddSingleton<SessionRevoker>();
+        services.AddSingleton<SessionService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<AccountService>();
@@ -128,9 +133,12 @@ public static class UserApiServiceCollectionExtensions
         {
             return ReportConfigurationProblems(problems);
         }
-        if (commandLine.Command == "migrate")
+        switch (commandLine.Command)
         {
-            return await MigrateAsync(app.Services);
+            case "migrate":
+                return await MigrateAsync(app.Services);
+            case "disable" or "enable":
+                return await SetDisabledAsync(app.Services, commandLine.Argument, commandLine.Command == "disable");
         }
         await app.RunAsync();
         return 0;
@@ -151,6 +159,32 @@ public static class UserApiServiceCollectionExtensions
             Console.Error.WriteLine($"{dataSource.Describe()}: migration failed: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// <c>user-api disable USERNAME</c>: the account can no longer log in or refresh, and its sessions end on
+    /// every instance at once (through Redis; in embedded mode only a running server's own process can do that).
+    /// </summary>
+    private static async Task<int> SetDisabledAsync(IServiceProvider services, string? username, bool disabled)
+    {
+        if (string.IsNullOrEmpty(username))
+        {
+            Console.Error.WriteLine($"usage: user-api {(disabled ? "disable" : "enable")} USERNAME [-f etc/user-api.yaml]");
+            return 2;
+        }
+        await services.GetRequiredService<Migrations>().ApplyAsync(CancellationToken.None);
+        if (disabled)
+        {
+            await services.GetRequiredService<IRevocationFeed>().StartAsync(CancellationToken.None);
+        }
+        var result = await services.GetRequiredService<AccountService>().SetDisabledAsync(username, disabled, CancellationToken.None);
+        if (result.Error is not null)
+        {
+            Console.Error.WriteLine($"No user named '{username}'.");
+            return 1;
+        }
+        Console.WriteLine($"User {result.Value!.Id} ({result.Value.Username}) {(disabled ? "disabled; its sessions are ended" : "enabled")}.");
+        return 0;
     }
 
     private static IEnumerable<string> ProblemsOf<TOptions>(IServiceProvider services) where TOptions : class

@@ -9,7 +9,16 @@ namespace UserApi.Redis;
 /// </summary>
 public static class RedisKeys
 {
-    public static RedisKey Session(long userId, string sessionId) => $"session:{UserTag(userId)}:{sessionId}";
+    public static RedisKey Session(long userId, string sessionId) => SessionPrefix(userId) + sessionId;
+
+    /// <summary>The part of a session key before the session id: the Lua scripts append ids to it.</summary>
+    public static string SessionPrefix(long userId) => $"session:{UserTag(userId)}:";
+
+    /// <summary>Revoked session ids scored by when their access tokens have all expired (Unix ms).</summary>
+    public static readonly RedisKey RevokedSessions = "revoked-sessions";
+
+    /// <summary>Every instance listens here to learn of revocations at once.</summary>
+    public static readonly RedisChannel SessionRevokedChannel = RedisChannel.Literal("session-revoked");
 
     public static RedisKey Sessions(long userId) => $"sessions:{UserTag(userId)}";
 

@@ -2,65 +2,109 @@ using System.Collections.Concurrent;
 
 namespace UserApi.Sessions;
 
-/// <summary>The embedded-mode session store: one process, so a dictionary and compare-and-swap suffice.</summary>
-public sealed class InMemorySessionStore(TimeProvider time) : ISessionStore
+/// <summary>The embedded-mode session store: one process, so a lock per user makes every step atomic.</summary>
+public sealed class InMemorySessionStore : ISessionStore
 {
-    private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
-    public Task CreateAsync(Session session, CancellationToken cancellationToken)
+    private readonly ConcurrentDictionary<long, Dictionary<string, Session>> _users = new();
+    private long _nextSweepTicks;
+
+    public Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
-        RemoveExpired();
-        if (!_sessions.TryAdd(session.Id, session))
+        SweepExpired(session.CreatedAt);
+        var sessions = _users.GetOrAdd(session.UserId, _ => []);
+        lock (sessions)
         {
-            throw new InvalidOperationException("A session id was generated twice.");
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task<Session?> FindAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
-        Task.FromResult(Live(userId, sessionId));
-
-    public Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var session = Live(userId, sessionId);
-            if (session is null)
-            {
-                return Task.FromResult(new RotationResult(RotationStatus.NotFound, null));
-            }
-            if (session.RefreshJti != presentedJti)
-            {
-                // Only the current token may be used; any earlier one means the family leaked.
-                _sessions.TryRemove(KeyValuePair.Create(sessionId, session));
-                return Task.FromResult(new RotationResult(RotationStatus.Reused, session));
-            }
-
-            var rotated = session with { RefreshJti = nextJti, PreviousRefreshJti = presentedJti, RotatedAt = now, LastUsedAt = now };
-            if (_sessions.TryUpdate(sessionId, rotated, session))
-            {
-                return Task.FromResult(new RotationResult(RotationStatus.Rotated, rotated));
-            }
+            RemoveExpired(sessions, session.CreatedAt);
+            sessions.Add(session.Id, session);
+            var evicted = sessions.Values.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal)
+                .Take(Math.Max(0, sessions.Count - maxSessions)).Select(s => s.Id).ToList();
+            evicted.ForEach(id => sessions.Remove(id));
+            return Task.FromResult<IReadOnlyList<string>>(evicted);
         }
     }
+
+    public Task<Session?> FindAsync(long userId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(WithUser(userId, sessions => sessions.TryGetValue(sessionId, out var s) && s.ExpiresAt > now ? s : null));
+
+    public Task<IReadOnlyList<Session>> ListAsync(long userId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(WithUser<IReadOnlyList<Session>>(userId, sessions =>
+            [.. sessions.Values.Where(s => s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt)]) ?? []);
+
+    public Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, RotationPolicy policy, CancellationToken cancellationToken) =>
+        Task.FromResult(WithUser(userId, sessions =>
+        {
+            if (!sessions.TryGetValue(sessionId, out var session) || session.ExpiresAt <= now)
+            {
+                return null;
+            }
+            if (policy.IdleTimeout > TimeSpan.Zero && now - session.LastUsedAt > policy.IdleTimeout)
+            {
+                sessions.Remove(sessionId);
+                return null;
+            }
+            if (session.RefreshJti == presentedJti)
+            {
+                var rotated = session with { RefreshJti = nextJti, PreviousRefreshJti = presentedJti, RotatedAt = now, LastUsedAt = now };
+                sessions[sessionId] = rotated;
+                return new RotationResult(RotationStatus.Rotated, rotated);
+            }
+            if (session.PreviousRefreshJti == presentedJti && now - session.RotatedAt <= policy.ReuseInterval && policy.ReuseInterval > TimeSpan.Zero)
+            {
+                return new RotationResult(RotationStatus.Replayed, session);
+            }
+            sessions.Remove(sessionId);
+            return new RotationResult(RotationStatus.Reused, session);
+        }) ?? new RotationResult(RotationStatus.NotFound, null));
 
     public Task<bool> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
-        Task.FromResult(_sessions.TryGetValue(sessionId, out var session) && session.UserId == userId
-            && _sessions.TryRemove(KeyValuePair.Create(sessionId, session)));
+        Task.FromResult(WithUser(userId, sessions => sessions.Remove(sessionId)));
 
-    private Session? Live(long userId, string sessionId) =>
-        _sessions.TryGetValue(sessionId, out var session) && session.UserId == userId && session.ExpiresAt > time.GetUtcNow()
-            ? session
-            : null;
+    public Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken) =>
+        Task.FromResult(WithUser<IReadOnlyList<string>>(userId, sessions =>
+        {
+            var revoked = sessions.Keys.Where(id => id != exceptSessionId).ToList();
+            revoked.ForEach(id => sessions.Remove(id));
+            return revoked;
+        }) ?? []);
 
-    private void RemoveExpired()
+    private T? WithUser<T>(long userId, Func<Dictionary<string, Session>, T> action)
     {
-        var now = time.GetUtcNow();
-        foreach (var (id, session) in _sessions)
+        if (!_users.TryGetValue(userId, out var sessions))
+        {
+            return default;
+        }
+        lock (sessions)
+        {
+            return action(sessions);
+        }
+    }
+
+    private static void RemoveExpired(Dictionary<string, Session> sessions, DateTimeOffset now)
+    {
+        foreach (var (id, session) in sessions)
         {
             if (session.ExpiresAt <= now)
             {
-                _sessions.TryRemove(KeyValuePair.Create(id, session));
+                sessions.Remove(id);
+            }
+        }
+    }
+
+    // Users who never come back would otherwise keep their expired sessions in memory for good.
+    private void SweepExpired(DateTimeOffset now)
+    {
+        var next = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepInterval).UtcTicks, next) != next)
+        {
+            return;
+        }
+        foreach (var (_, sessions) in _users)
+        {
+            lock (sessions)
+            {
+                RemoveExpired(sessions, now);
             }
         }
     }

@@ -4,24 +4,40 @@ namespace UserApi.Sessions;
 
 /// <summary>
 /// Session ids whose access tokens must stop working before they expire. Checked on every authenticated
-/// request, so it is a local lookup; an entry only has to outlive the longest access token.
+/// request, so it is a local lookup with no network round trip; other instances' revocations reach it
+/// through <see cref="IRevocationFeed"/>. An entry only has to outlive the longest access token.
 /// </summary>
 public sealed class RevocationList(TimeProvider time)
 {
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
+    private long _nextSweepTicks;
+
+    public int Count => _revoked.Count;
 
     public bool IsRevoked(string sessionId) =>
         _revoked.TryGetValue(sessionId, out var until) && until > time.GetUtcNow();
 
     public void Add(string sessionId, DateTimeOffset until)
     {
-        _revoked[sessionId] = until;
+        _revoked.AddOrUpdate(sessionId, until, (_, existing) => existing > until ? existing : until);
+        SweepExpired();
+    }
+
+    private void SweepExpired()
+    {
         var now = time.GetUtcNow();
-        foreach (var (id, expiry) in _revoked)
+        var next = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepInterval).UtcTicks, next) != next)
         {
-            if (expiry <= now)
+            return;
+        }
+        foreach (var (id, until) in _revoked)
+        {
+            if (until <= now)
             {
-                _revoked.TryRemove(KeyValuePair.Create(id, expiry));
+                _revoked.TryRemove(KeyValuePair.Create(id, until));
             }
         }
     }

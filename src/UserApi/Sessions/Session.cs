@@ -2,7 +2,8 @@ namespace UserApi.Sessions;
 
 /// <summary>
 /// A login: the refresh-token family it started. <see cref="RefreshJti"/> is the only refresh token of
-/// the family that may be used next; <see cref="RotatedAt"/> is when it was issued.
+/// the family that may be used next; <see cref="RotatedAt"/> is when it was issued, and
+/// <see cref="PreviousRefreshJti"/> the one it replaced (honoured for a short grace window).
 /// </summary>
 public sealed record Session(
     string Id,
@@ -21,11 +22,19 @@ public enum RotationStatus
     /// <summary>The presented token was current: the session now holds the new one.</summary>
     Rotated,
 
-    /// <summary>The presented token was already used: the whole session has been revoked.</summary>
+    /// <summary>The presented token was the previous one, within the grace window: the current pair is issued again.</summary>
+    Replayed,
+
+    /// <summary>The presented token was spent: the whole session has been deleted.</summary>
     Reused,
 
-    /// <summary>No such live session (never existed, expired, or revoked).</summary>
+    /// <summary>No such live session (never existed, expired, idle too long, or revoked).</summary>
     NotFound,
 }
 
 public sealed record RotationResult(RotationStatus Status, Session? Session);
+
+/// <summary>The rules a rotation applies, from <c>Auth</c>.</summary>
+/// <param name="ReuseInterval">How long the previous refresh token still yields the current pair; zero disables.</param>
+/// <param name="IdleTimeout">How long a session may go unrefreshed; zero means only the absolute expiry applies.</param>
+public readonly record struct RotationPolicy(TimeSpan ReuseInterval, TimeSpan IdleTimeout);

@@ -57,6 +57,10 @@ public sealed class TokenService
     /// <summary>What the JwtBearer handler checks access tokens against.</summary>
     public TokenValidationParameters AccessValidation { get; }
 
+    /// <summary>
+    /// The pair for the session's current refresh token. It depends only on the user and the session, so
+    /// issuing it again (a retry within the reuse interval) yields the very same tokens.
+    /// </summary>
     public TokenPair Issue(User user, Session session)
     {
         var issuedAt = session.RotatedAt;
@@ -76,7 +80,7 @@ public sealed class TokenService
                 [TokenClaims.UserId] = user.Id,
                 [TokenClaims.Role] = user.Role,
                 [TokenClaims.SessionId] = session.Id,
-                [TokenClaims.TokenId] = Ids.New(),
+                [TokenClaims.TokenId] = Ids.Derived("access", session.RefreshJti),
             },
         });
         var refresh = Handler.CreateToken(new SecurityTokenDescriptor

@@ -72,6 +72,12 @@ public sealed class CachedUserStore(
         await DeleteAsync(RedisKeys.UserById(id));
     }
 
+    public async Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken)
+    {
+        await database.SetDisabledAsync(id, disabled, now, cancellationToken);
+        await DeleteAsync(RedisKeys.UserById(id));
+    }
+
     /// <summary>The cached payload of a key, or the loaded one (null: the row does not exist).</summary>
     private async Task<string?> GetOrLoadAsync(RedisKey key, Func<Task<string?>> load)
     {

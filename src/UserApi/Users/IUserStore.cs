@@ -11,4 +11,6 @@ public interface IUserStore
     Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken);
 
     Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken);
+
+    Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken);
 }

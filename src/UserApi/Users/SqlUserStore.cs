@@ -59,6 +59,13 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         await connection.ExecuteAsync(new CommandDefinition(sql, new { id, passwordHash, now }, cancellationToken: cancellationToken));
     }
 
+    public async Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET disabled = @disabled, updated_at = @now WHERE id = @id", new { id, disabled, now }, cancellationToken: cancellationToken));
+    }
+
     private sealed class UserRow
     {
         public long Id { get; init; }

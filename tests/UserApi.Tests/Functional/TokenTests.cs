@@ -164,29 +164,6 @@ public abstract class TokenTests(UserApiFactory app)
     }
 
     [Fact]
-    public async Task RefreshFailsGivenAReusedToken()
-    {
-        var (_, _, tokens) = await _client.NewSessionAsync();
-        var next = await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
-
-        await (await _client.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "refresh_token_reused");
-
-        // Reuse ends the whole session: its newest refresh token and its access tokens stop working.
-        await (await _client.RefreshAsync(next.GetProperty("refreshToken").GetString()!)).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
-        await (await _client.UserInfoAsync(next.GetProperty("accessToken").GetString()!)).AssertInvalidTokenAsync("session_revoked");
-        await (await _client.UserInfoAsync(tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
-    }
-
-    [Fact]
-    public async Task ConcurrentRefreshesOfOneTokenYieldOneFreshPair()
-    {
-        var (_, _, tokens) = await _client.NewSessionAsync();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _client.RefreshAsync(tokens.RefreshToken)));
-        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
-        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
-    }
-
-    [Fact]
     public async Task RefreshFailsGivenAnExpiredRefreshToken()
     {
         var (_, _, tokens) = await _client.NewSessionAsync();

@@ -40,8 +40,9 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
     {
         var (id, _, tokens) = await _client.NewSessionAsync();
         var sessionId = Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!;
-        await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
-        await _client.RefreshAsync(tokens.RefreshToken);
+        var second = await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
+        await (await _client.RefreshAsync(second.GetProperty("refreshToken").GetString()!)).AssertOkJsonAsync();
+        await (await _client.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(System.Net.HttpStatusCode.Unauthorized, "refresh_token_reused");
         Assert.False(await Redis.KeyExistsAsync(RedisKeys.Session(id, sessionId)));
         Assert.Null(await Redis.SortedSetScoreAsync(RedisKeys.Sessions(id), sessionId));
     }

@@ -186,6 +186,9 @@ public sealed class UserCacheTests : IAsyncLifetime
 
         public Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken) =>
             inner.UpdatePasswordHashAsync(id, passwordHash, passwordChanged, now, cancellationToken);
+
+        public Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken) =>
+            inner.SetDisabledAsync(id, disabled, now, cancellationToken);
     }
 
     private sealed class MeterFactory : System.Diagnostics.Metrics.IMeterFactory
