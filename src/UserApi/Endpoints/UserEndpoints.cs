@@ -59,8 +59,13 @@ public static class UserEndpoints
         (await accounts.CurrentUserAsync(principal.UserId(), cancellationToken)).ToHttp(UserInfoResponse.From);
 
     public static async Task<Results<Ok<GetUserResponse>, ProblemHttpResult>> GetUserAsync(
-        GetUserRequest request, AccountService accounts, CancellationToken cancellationToken)
+        GetUserRequest request, ClaimsPrincipal caller, AccountService accounts, CancellationToken cancellationToken)
     {
+        // A registered user's token counts only while that user exists and is enabled.
+        if (caller.HasClaim(c => c.Type == TokenClaims.UserId) && await accounts.CurrentUserAsync(caller.UserId(), cancellationToken) is { Error: { } callerError })
+        {
+            return Problems.From(callerError);
+        }
         if (ParseUserId(request.UserId) is not { } id)
         {
             return request.UserId.ValueKind is JsonValueKind.String or JsonValueKind.Number
@@ -81,7 +86,8 @@ public static class UserEndpoints
     private static async ValueTask<object?> ChallengeOnUnauthorized(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var result = await next(context);
-        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
+        var outcome = result is INestedHttpResult nested ? nested.Result : result;
+        if (outcome is IStatusCodeHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
         {
             context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
         }

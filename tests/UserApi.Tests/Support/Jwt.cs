@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,34 +25,45 @@ public static class Jwt
         return $"{Encode(h)}.{Encode(p)}.{signature ?? parts[2]}";
     }
 
-    /// <summary>The same claims, signed with another key.</summary>
-    public static string Resign(string token, string secret, string algorithm = SecurityAlgorithms.HmacSha256)
+    /// <summary>The same claims, signed with another key (raw HMAC: an attacker is not bound by the library's key-size rules).</summary>
+    public static string Resign(string token, string secret, string algorithm = SecurityAlgorithms.HmacSha256) =>
+        Resign(token, Encoding.UTF8.GetBytes(secret), algorithm);
+
+    public static string Resign(string token, byte[] key, string algorithm = SecurityAlgorithms.HmacSha256)
     {
         var parts = token.Split('.');
         var header = JsonNode.Parse(Base64UrlEncoder.Decode(parts[0]))!.AsObject();
-        header["alg"] = algorithm switch
+        var name = algorithm switch
         {
             SecurityAlgorithms.HmacSha384 => "HS384",
             SecurityAlgorithms.HmacSha512 => "HS512",
             _ => "HS256",
         };
-        var signingInput = $"{Encode(header)}.{parts[1]}";
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret));
-        var signature = Sign(signingInput, key, algorithm);
-        return $"{signingInput}.{signature}";
+        header["alg"] = name;
+        return Sign(header, JsonNode.Parse(Base64UrlEncoder.Decode(parts[1]))!.AsObject(), input => name switch
+        {
+            "HS384" => HMACSHA384.HashData(key, input),
+            "HS512" => HMACSHA512.HashData(key, input),
+            _ => HMACSHA256.HashData(key, input),
+        });
     }
 
-    private static string Sign(string input, SecurityKey key, string algorithm)
+    /// <summary>Header and payload of the attacker's choosing, signed by the given function.</summary>
+    public static string Sign(JsonObject header, JsonObject payload, Func<byte[], byte[]> sign)
     {
-        var provider = CryptoProviderFactory.Default.CreateForSigning(key, algorithm);
-        try
-        {
-            return Base64UrlEncoder.Encode(provider.Sign(Encoding.ASCII.GetBytes(input)));
-        }
-        finally
-        {
-            CryptoProviderFactory.Default.ReleaseSignatureProvider(provider);
-        }
+        var signingInput = $"{Encode(header)}.{Encode(payload)}";
+        return $"{signingInput}.{Base64UrlEncoder.Encode(sign(Encoding.ASCII.GetBytes(signingInput)))}";
+    }
+
+    /// <summary>The token's claims with an edited header and/or payload, correctly signed with the service's own access secret.</summary>
+    public static string EditAndSign(string token, string secret, Action<JsonObject>? header = null, Action<JsonObject>? payload = null)
+    {
+        var parts = token.Split('.');
+        var h = JsonNode.Parse(Base64UrlEncoder.Decode(parts[0]))!.AsObject();
+        var p = JsonNode.Parse(Base64UrlEncoder.Decode(parts[1]))!.AsObject();
+        header?.Invoke(h);
+        payload?.Invoke(p);
+        return Sign(h, p, input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), input));
     }
 
     public static string Encode(JsonObject json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json.ToJsonString()));
