@@ -6,13 +6,15 @@
 # redis-server with apt-get when they are missing and this runs as root. Exports their addresses to the
 # tests (USERAPI_TEST_*), runs `dotnet test`, prints the plain total, and stops what it started, also
 # when the tests fail. With CI=true a missing server is an error, never a reason to skip.
+# The ports (and the cluster bus ports, +10000) lie below Linux's ephemeral range (32768+), so an
+# outgoing connection can never be holding one of them.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-test.XXXXXX")
-mysql_port=${USERAPI_TEST_MYSQL_PORT:-33306}
-redis_port=${USERAPI_TEST_REDIS_PORT:-36379}
-cluster_ports=(${USERAPI_TEST_CLUSTER_PORTS:-37001 37002 37003})
+mysql_port=${USERAPI_TEST_MYSQL_PORT:-13306}
+redis_port=${USERAPI_TEST_REDIS_PORT:-16379}
+cluster_ports=(${USERAPI_TEST_CLUSTER_PORTS:-17001 17002 17003})
 pids=()
 
 log() { printf '[test.sh] %s\n' "$*" >&2; }
@@ -85,7 +87,7 @@ start_redis() {
   redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work/redis" --save "" --appendonly no \
     --logfile "$work/redis/redis.log" --daemonize no &
   pids+=($!)
-  wait_for "Redis" 20 redis-cli -p "$redis_port" ping || return 1
+  wait_for "Redis" 20 redis-cli -p "$redis_port" ping || { cat "$work/redis/redis.log" >&2; return 1; }
   export USERAPI_TEST_REDIS="127.0.0.1:$redis_port"
   log "Redis on 127.0.0.1:$redis_port"
 }
@@ -102,7 +104,7 @@ start_redis_cluster() {
     nodes+=("127.0.0.1:$port")
   done
   for port in "${cluster_ports[@]}"; do
-    wait_for "Redis cluster node $port" 20 redis-cli -p "$port" ping || return 1
+    wait_for "Redis cluster node $port" 20 redis-cli -p "$port" ping || { cat "$work/cluster-$port/redis.log" >&2; return 1; }
   done
   redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$work/cluster-create.log" 2>&1 \
     || { cat "$work/cluster-create.log" >&2; return 1; }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace UserApi.Accounts;
 
 /// <summary>An expected failure of a use case: its HTTP status and the stable machine <c>code</c> clients switch on.</summary>
-public sealed record AccountError(int Status, string Code, string Title, IReadOnlyDictionary<string, string[]>? Errors = null)
+public sealed record AccountError(int Status, string Code, string Title, IReadOnlyDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null)
 {
     public static readonly AccountError InvalidCredentials = new(StatusCodes.Status401Unauthorized, "invalid_credentials", "Invalid username or password.");
     public static readonly AccountError UsernameTaken = new(StatusCodes.Status409Conflict, "username_taken", "That username is already registered.");
@@ -15,6 +15,9 @@ public sealed record AccountError(int Status, string Code, string Title, IReadOn
     public static readonly AccountError SessionNotFound = new(StatusCodes.Status404NotFound, "session_not_found", "No such session.");
     public static readonly AccountError UserNotFound = new(StatusCodes.Status404NotFound, "user_not_found", "No such user.");
     public static readonly AccountError AnonymousDisabled = new(StatusCodes.Status404NotFound, "not_found", "Anonymous tokens are not enabled.");
+
+    public static AccountError RateLimited(TimeSpan retryAfter) =>
+        new(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many failed attempts; try again later.", RetryAfter: retryAfter);
 
     public static AccountError Validation(string field, string problem) =>
         new(StatusCodes.Status400BadRequest, "validation_failed", "The request is not valid.",

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
 using UserApi.Passwords;
+using UserApi.Security;
 using UserApi.Sessions;
 using UserApi.Tokens;
 using UserApi.Users;
@@ -13,6 +14,7 @@ public sealed class AccountService(
     IUserStore users,
     ISessionStore sessions,
     SessionRevoker revoker,
+    LoginThrottle throttle,
     PasswordHasher hasher,
     TokenService tokens,
     IOptions<AuthOptions> options,
@@ -62,19 +64,22 @@ public sealed class AccountService(
             return AccountError.Validation("password", passwordProblem);
         }
 
-        var normalized = Username.Normalize(username!);
-        var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
-        if (user is null)
+        // A name no account can have is counted like any unknown one, without a look-up.
+        var normalized = Username.Problem(username!) is null ? Username.Normalize(username!)! : null;
+        var account = normalized ?? username!;
+        if (await throttle.RetryAfterAsync(account, client.Ip, cancellationToken) is { } wait)
         {
-            hasher.VerifyDummy(password!);
-            return AccountError.InvalidCredentials;
+            return AccountError.RateLimited(wait);
         }
 
-        var verification = hasher.Verify(user.PasswordHash, password!);
-        if (verification == PasswordVerification.Failed || user.Disabled)
+        var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
+        var verification = user is null ? hasher.VerifyDummy(password!) : hasher.Verify(user.PasswordHash, password!);
+        if (user is null || verification == PasswordVerification.Failed || user.Disabled)
         {
+            await throttle.RecordFailureAsync(account, client.Ip, cancellationToken);
             return AccountError.InvalidCredentials;
         }
+        await throttle.RecordSuccessAsync(account, cancellationToken);
         if (verification == PasswordVerification.SucceededRehashNeeded)
         {
             await users.UpdatePasswordHashAsync(user.Id, hasher.Hash(password!), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);
@@ -134,7 +139,7 @@ public sealed class AccountService(
         _options.AllowAnonymous ? tokens.IssueAnonymous() : AccountError.AnonymousDisabled;
 
     /// <summary>Changes the password and ends every other session of the user (the current one stays).</summary>
-    public async Task<Result<User>> ChangePasswordAsync(long userId, string currentSessionId, string? oldPassword, string? newPassword, CancellationToken cancellationToken)
+    public async Task<Result<User>> ChangePasswordAsync(long userId, string currentSessionId, string? oldPassword, string? newPassword, ClientInfo client, CancellationToken cancellationToken)
     {
         if (Required(("oldPassword", oldPassword), ("newPassword", newPassword)) is { } missing)
         {
@@ -154,8 +159,14 @@ public sealed class AccountService(
             return error;
         }
         var user = current.Value!;
+        // A stolen access token must not become a way to guess the password.
+        if (await throttle.RetryAfterAsync(user.UsernameNormalized, client.Ip, cancellationToken) is { } wait)
+        {
+            return AccountError.RateLimited(wait);
+        }
         if (hasher.Verify(user.PasswordHash, oldPassword!) == PasswordVerification.Failed)
         {
+            await throttle.RecordFailureAsync(user.UsernameNormalized, client.Ip, cancellationToken);
             return AccountError.WrongPassword;
         }
 
@@ -180,6 +191,21 @@ public sealed class AccountService(
             await revoker.RevokeAllAsync(user.Id, null, cancellationToken);
         }
         return user with { Disabled = disabled };
+    }
+
+    /// <summary>Deletes an account and ends its sessions on every instance.</summary>
+    public async Task<Result<User>> DeleteAsync(string username, CancellationToken cancellationToken)
+    {
+        var normalized = Username.Normalize(username);
+        var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
+        if (user is null)
+        {
+            return AccountError.UserNotFound;
+        }
+        await revoker.RevokeAllAsync(user.Id, null, cancellationToken);
+        await users.DeleteAsync(user, cancellationToken);
+        logger.LogInformation("Deleted user {UserId}", user.Id);
+        return user;
     }
 
     private static AccountError? Required(params (string Field, string? Value)[] fields) =>

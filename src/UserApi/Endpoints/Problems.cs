@@ -8,6 +8,9 @@ namespace UserApi.Endpoints;
 public static class Problems
 {
     public const string CodeKey = "code";
+    public const string RetryAfterKey = "retryAfter";
+
+    public static long RetryAfterSeconds(TimeSpan retryAfter) => Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
 
     public static ProblemHttpResult From(AccountError error)
     {
@@ -15,6 +18,10 @@ public static class Problems
         if (error.Errors is not null)
         {
             extensions["errors"] = error.Errors;
+        }
+        if (error.RetryAfter is { } retryAfter)
+        {
+            extensions[RetryAfterKey] = RetryAfterSeconds(retryAfter);
         }
         return TypedResults.Problem(statusCode: error.Status, title: error.Title, extensions: extensions);
     }

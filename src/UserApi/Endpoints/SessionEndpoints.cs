@@ -46,8 +46,8 @@ public static class SessionEndpoints
             : TypedResults.NoContent();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
-        ChangePasswordRequest request, ClaimsPrincipal caller, AccountService accounts, CancellationToken cancellationToken) =>
-        await accounts.ChangePasswordAsync(caller.UserId(), caller.SessionId(), request.OldPassword, request.NewPassword, cancellationToken) is { Error: { } error }
+        ChangePasswordRequest request, ClaimsPrincipal caller, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
+        await accounts.ChangePasswordAsync(caller.UserId(), caller.SessionId(), request.OldPassword, request.NewPassword, ClientInfo.From(context), cancellationToken) is { Error: { } error }
             ? Problems.From(error)
             : TypedResults.NoContent();
 }

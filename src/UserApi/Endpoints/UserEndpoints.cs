@@ -94,11 +94,17 @@ public static class UserEndpoints
         return result;
     }
 
-    // Token responses must not be cached by browsers or proxies (RFC 6749 §5.1).
-    private static ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    // Token responses must not be cached by browsers or proxies (RFC 6749 §5.1); a 429 says when to come back (RFC 9110 §10.2.3).
+    private static async ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         context.HttpContext.Response.Headers.CacheControl = "no-store";
         context.HttpContext.Response.Headers.Pragma = "no-cache";
-        return next(context);
+        var result = await next(context);
+        if ((result is INestedHttpResult nested ? nested.Result : result) is ProblemHttpResult problem
+            && problem.ProblemDetails.Extensions.TryGetValue(Problems.RetryAfterKey, out var seconds))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = Convert.ToString(seconds, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return result;
     }
 }

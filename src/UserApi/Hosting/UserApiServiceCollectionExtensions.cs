@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,7 @@ using UserApi.Contracts;
 using UserApi.Endpoints;
 using UserApi.Passwords;
 using UserApi.Redis;
+using UserApi.Security;
 using UserApi.Sessions;
 using UserApi.Tokens;
 using UserApi.Users;
@@ -35,6 +37,8 @@ public static class UserApiServiceCollectionExtensions
         services.AddOptions<AuthOptions>().Configure<Microsoft.Extensions.Configuration.IConfiguration>(AuthOptions.Bind).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSecrets>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => DataSourceOf(sp));
@@ -56,6 +60,10 @@ public static class UserApiServiceCollectionExtensions
             ? ActivatorUtilities.CreateInstance<RedisRevocationFeed>(sp)
             : new LocalRevocationFeed());
         services.AddSingleton<SessionRevoker>();
+        services.AddSingleton<ILoginFailureStore>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisLoginFailureStore>(sp)
+            : ActivatorUtilities.CreateInstance<InMemoryLoginFailureStore>(sp));
+        services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
@@ -76,6 +84,21 @@ public static class UserApiServiceCollectionExtensions
             context.ProblemDetails.Extensions.TryAdd(Problems.CodeKey, Problems.CodeForStatus(status));
         });
         services.AddExceptionHandler<ExceptionHandling>();
+        // X-Forwarded-For is believed only from the configured proxies; by default from nobody.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, security) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            forwarded.ForwardLimit = 1;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in security.Value.TrustedProxies)
+            {
+                if (IPAddress.TryParse(proxy, out var address))
+                {
+                    forwarded.KnownProxies.Add(address);
+                }
+            }
+        });
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, AuthenticationSetup>();
@@ -108,8 +131,13 @@ public static class UserApiServiceCollectionExtensions
 
     public static WebApplication UseUserApi(this WebApplication app)
     {
+        // The forwarded-headers middleware trusts every peer when it has no known proxies: run it only with some.
+        app.UseWhen(
+            context => context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.TrustedProxies.Count > 0,
+            branch => branch.UseForwardedHeaders());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimit>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Operations");
@@ -128,7 +156,8 @@ public static class UserApiServiceCollectionExtensions
     /// </summary>
     public static async Task<int> RunUserApiAsync(this WebApplication app, CommandLine commandLine)
     {
-        var problems = ProblemsOf<ServiceOptions>(app.Services).Concat(ProblemsOf<AuthOptions>(app.Services)).ToList();
+        var problems = ProblemsOf<ServiceOptions>(app.Services).Concat(ProblemsOf<AuthOptions>(app.Services))
+            .Concat(ProblemsOf<SecurityOptions>(app.Services)).ToList();
         if (problems.Count > 0)
         {
             return ReportConfigurationProblems(problems);
@@ -137,8 +166,8 @@ public static class UserApiServiceCollectionExtensions
         {
             case "migrate":
                 return await MigrateAsync(app.Services);
-            case "disable" or "enable":
-                return await SetDisabledAsync(app.Services, commandLine.Argument, commandLine.Command == "disable");
+            case "disable" or "enable" or "delete":
+                return await ManageUserAsync(app.Services, commandLine.Command, commandLine.Argument);
         }
         await app.RunAsync();
         return 0;
@@ -162,28 +191,30 @@ public static class UserApiServiceCollectionExtensions
     }
 
     /// <summary>
-    /// <c>user-api disable USERNAME</c>: the account can no longer log in or refresh, and its sessions end on
-    /// every instance at once (through Redis; in embedded mode only a running server's own process can do that).
+    /// <c>user-api disable|enable|delete USERNAME</c>. Disabling or deleting ends the account's sessions on
+    /// every instance at once (through Redis; in embedded mode only the server process itself could).
     /// </summary>
-    private static async Task<int> SetDisabledAsync(IServiceProvider services, string? username, bool disabled)
+    private static async Task<int> ManageUserAsync(IServiceProvider services, string command, string? username)
     {
         if (string.IsNullOrEmpty(username))
         {
-            Console.Error.WriteLine($"usage: user-api {(disabled ? "disable" : "enable")} USERNAME [-f etc/user-api.yaml]");
+            Console.Error.WriteLine($"usage: user-api {command} USERNAME [-f etc/user-api.yaml]");
             return 2;
         }
         await services.GetRequiredService<Migrations>().ApplyAsync(CancellationToken.None);
-        if (disabled)
+        await services.GetRequiredService<IRevocationFeed>().StartAsync(CancellationToken.None);
+        var accounts = services.GetRequiredService<AccountService>();
+        var result = command switch
         {
-            await services.GetRequiredService<IRevocationFeed>().StartAsync(CancellationToken.None);
-        }
-        var result = await services.GetRequiredService<AccountService>().SetDisabledAsync(username, disabled, CancellationToken.None);
+            "delete" => await accounts.DeleteAsync(username, CancellationToken.None),
+            _ => await accounts.SetDisabledAsync(username, command == "disable", CancellationToken.None),
+        };
         if (result.Error is not null)
         {
             Console.Error.WriteLine($"No user named '{username}'.");
             return 1;
         }
-        Console.WriteLine($"User {result.Value!.Id} ({result.Value.Username}) {(disabled ? "disabled; its sessions are ended" : "enabled")}.");
+        Console.WriteLine($"User {result.Value!.Id} ({result.Value.Username}): {command}d{(command == "enable" ? "" : "; its sessions are ended")}.");
         return 0;
     }
 

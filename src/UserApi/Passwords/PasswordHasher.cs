@@ -54,7 +54,11 @@ public sealed class PasswordHasher
     }
 
     /// <summary>Spends the time of one verification, for the unknown-user path.</summary>
-    public void VerifyDummy(string password) => Verify(_dummyHash.Value, password);
+    public PasswordVerification VerifyDummy(string password)
+    {
+        Verify(_dummyHash.Value, password);
+        return PasswordVerification.Failed;
+    }
 
     /// <summary>Computes the dummy hash ahead of the first login.</summary>
     public void Warm() => _ = _dummyHash.Value;

@@ -145,7 +145,7 @@ public sealed class TokenService
     private TokenValidationParameters Validation(string type, IReadOnlyList<SecurityKey> keys) => new()
     {
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-        ValidTypes = [type],
+        TypeValidator = TokenShape.Validator(type, _time),
         IssuerSigningKeys = keys,
         ValidIssuer = _options.Issuer,
         ValidAudience = _options.Audience,

@@ -78,6 +78,12 @@ public sealed class CachedUserStore(
         await DeleteAsync(RedisKeys.UserById(id));
     }
 
+    public async Task DeleteAsync(User user, CancellationToken cancellationToken)
+    {
+        await database.DeleteAsync(user, cancellationToken);
+        await DeleteAsync(RedisKeys.UserById(user.Id), RedisKeys.UserByUsername(user.UsernameNormalized));
+    }
+
     /// <summary>The cached payload of a key, or the loaded one (null: the row does not exist).</summary>
     private async Task<string?> GetOrLoadAsync(RedisKey key, Func<Task<string?>> load)
     {

@@ -13,4 +13,6 @@ public interface IUserStore
     Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken);
 
     Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken);
+
+    Task DeleteAsync(User user, CancellationToken cancellationToken);
 }

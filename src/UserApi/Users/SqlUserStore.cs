@@ -66,6 +66,12 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
             "UPDATE users SET disabled = @disabled, updated_at = @now WHERE id = @id", new { id, disabled, now }, cancellationToken: cancellationToken));
     }
 
+    public async Task DeleteAsync(User user, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @Id", new { user.Id }, cancellationToken: cancellationToken));
+    }
+
     private sealed class UserRow
     {
         public long Id { get; init; }

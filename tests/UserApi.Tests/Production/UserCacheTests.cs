@@ -97,6 +97,19 @@ public sealed class UserCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeletingAUserDeletesBothOfItsKeys()
+    {
+        var (cache, _, redis) = await CacheOnAsync(TestServers.Redis);
+        var user = await CreateUserAsync(cache);
+        await cache.FindByUsernameAsync(user.UsernameNormalized, default);
+        await cache.DeleteAsync(user, default);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(RedisKeys.UserById(user.Id)));
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(RedisKeys.UserByUsername(user.UsernameNormalized)));
+        Assert.Null(await cache.FindByIdAsync(user.Id, default));
+        Assert.Null(await cache.FindByUsernameAsync(user.UsernameNormalized, default));
+    }
+
+    [Fact]
     public async Task RegisteringDeletesTheNotFoundPlaceholder()
     {
         var (cache, _, _) = await CacheOnAsync(TestServers.Redis);
@@ -189,6 +202,8 @@ public sealed class UserCacheTests : IAsyncLifetime
 
         public Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken) =>
             inner.SetDisabledAsync(id, disabled, now, cancellationToken);
+
+        public Task DeleteAsync(User user, CancellationToken cancellationToken) => inner.DeleteAsync(user, cancellationToken);
     }
 
     private sealed class MeterFactory : System.Diagnostics.Metrics.IMeterFactory

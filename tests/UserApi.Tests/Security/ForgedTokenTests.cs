@@ -6,8 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using UserApi.Tests.Support;
-using UserApi.Users;
-using Dapper;
+using UserApi.Accounts;
 
 namespace UserApi.Tests.Security;
 
@@ -297,11 +296,8 @@ public abstract class ForgedTokenTests(UserApiFactory app)
     [Fact]
     public async Task ATokenOfADeletedUserIsRefused()
     {
-        var (id, _, tokens) = await _client.NewSessionAsync();
-        await using (var connection = app.Services.GetRequiredService<SqlDialect>().CreateConnection())
-        {
-            await connection.ExecuteAsync("DELETE FROM users WHERE id = @id", new { id });
-        }
+        var (id, username, tokens) = await _client.NewSessionAsync();
+        Assert.Null((await app.Services.GetRequiredService<AccountService>().DeleteAsync(username, CancellationToken.None)).Error);
         await (await _client.UserInfoAsync(tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
         await (await _client.PostJsonAsync("/user/info", $$"""{"userId":"{{id}}"}""", tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
         var refresh = await _client.RefreshAsync(tokens.RefreshToken);

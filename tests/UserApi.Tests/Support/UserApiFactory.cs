@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -41,7 +42,30 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
         // Not Development: the placeholder-secret substitution must not hide configuration mistakes here.
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(Settings()));
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            services.AddSingleton<IStartupFilter, RemoteIpFromTestHeader>();
+        });
+    }
+
+    public const string RemoteIpHeader = "X-Test-Remote-Ip";
+
+    /// <summary>TestServer has no socket: this gives a request the client address a real connection would have.</summary>
+    private sealed class RemoteIpFromTestHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (System.Net.IPAddress.TryParse(context.Request.Headers[RemoteIpHeader], out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     public static string NewTemporaryPath(string extension) =>
