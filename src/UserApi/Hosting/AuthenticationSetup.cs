@@ -12,7 +12,7 @@ using UserApi.Tokens;
 namespace UserApi.Hosting;
 
 /// <summary>JwtBearer configured for go-zero clients and RFC 8725: one algorithm, one <c>typ</c>, header-only transport.</summary>
-public sealed class AuthenticationSetup(TokenService tokens, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
+public sealed class AuthenticationSetup(TokenService tokens, CachingTokenHandler handler, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
 {
     private const string FailureKey = "user-api.auth-failure";
 
@@ -21,6 +21,8 @@ public sealed class AuthenticationSetup(TokenService tokens, TimeProvider time) 
     public void Configure(string? name, JwtBearerOptions options)
     {
         options.TokenValidationParameters = tokens.AccessValidation;
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(handler);
         options.MapInboundClaims = false;
         options.TimeProvider = time;
         options.Events = new JwtBearerEvents

@@ -9,12 +9,13 @@ namespace UserApi.Hosting;
 /// Runs before the server accepts requests: schema migrations, the revocation feed (so revocations made
 /// elsewhere are known before the first token is checked), then the hasher's timing-equaliser hash.
 /// </summary>
-public sealed class StartupTasks(Migrations migrations, IRevocationFeed revocationFeed, PasswordHasher hasher) : IHostedService
+public sealed class StartupTasks(Migrations migrations, IRevocationFeed revocationFeed, IUserChangeFeed userChanges, PasswordHasher hasher) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrations.ApplyAsync(cancellationToken);
         await revocationFeed.StartAsync(cancellationToken);
+        await userChanges.StartAsync(cancellationToken);
         hasher.Warm();
     }
 

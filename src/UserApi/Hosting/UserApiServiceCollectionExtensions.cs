@@ -49,9 +49,12 @@ public static class UserApiServiceCollectionExtensions
         services.AddSingleton<IConnectionMultiplexer>(sp =>
             RedisConnection.Connect(sp.GetRequiredService<IOptions<ServiceOptions>>().Value.CacheRedis, sp.GetRequiredService<IOptions<ServiceOptions>>().Value.Name));
         // CacheRedis selects production mode: the goctl-style user cache and Redis sessions.
-        services.AddSingleton<IUserStore>(sp => UsesRedis(sp)
+        services.AddSingleton<IUserChangeFeed>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisUserChangeFeed>(sp)
+            : new LocalUserChangeFeed());
+        services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
-            : sp.GetRequiredService<SqlUserStore>());
+            : sp.GetRequiredService<SqlUserStore>()));
         services.AddSingleton<ISessionStore>(sp => UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<RedisSessionStore>(sp)
             : ActivatorUtilities.CreateInstance<InMemorySessionStore>(sp));
@@ -67,6 +70,7 @@ public static class UserApiServiceCollectionExtensions
         services.AddSingleton<SessionService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<CachingTokenHandler>();
         services.AddSingleton<AccountService>();
         services.AddHostedService<StartupTasks>();
         services.AddHealthChecks()

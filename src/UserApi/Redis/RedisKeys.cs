@@ -17,6 +17,9 @@ public static class RedisKeys
     /// <summary>Revoked session ids scored by when their access tokens have all expired (Unix ms).</summary>
     public static readonly RedisKey RevokedSessions = "revoked-sessions";
 
+    /// <summary>Every instance listens here to evict changed users from its first-level cache.</summary>
+    public static readonly RedisChannel UserChangedChannel = RedisChannel.Literal("user-changed");
+
     /// <summary>Every instance listens here to learn of revocations at once.</summary>
     public static readonly RedisChannel SessionRevokedChannel = RedisChannel.Literal("session-revoked");
 

@@ -131,3 +131,5 @@ public abstract class HostileInputTests(UserApiFactory app)
 public sealed class EmbeddedHostileInputTests(EmbeddedBackend app) : HostileInputTests(app), IClassFixture<EmbeddedBackend>;
 
 public sealed class MySqlRedisHostileInputTests(MySqlRedisBackend app) : HostileInputTests(app), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterHostileInputTests(MySqlRedisClusterBackend app) : HostileInputTests(app), IClassFixture<MySqlRedisClusterBackend>;

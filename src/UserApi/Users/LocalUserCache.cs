@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+
+namespace UserApi.Users;
+
+/// <summary>
+/// A first-level, in-process cache of users by id in front of the store (and its Redis cache), so that the
+/// hot path (<c>GET /user/info</c>) makes no network round trip once warm. It stays coherent across
+/// instances through <see cref="IUserChangeFeed"/>: every write here evicts locally and tells the other
+/// instances to evict; entries also expire after <see cref="Lifetime"/> as a bound on any missed message.
+/// </summary>
+public sealed class LocalUserCache : IUserStore
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
+    private const int Capacity = 100_000;
+
+    private readonly IUserStore _inner;
+    private readonly IUserChangeFeed _changes;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<long, Entry> _users = new();
+
+    public LocalUserCache(IUserStore inner, IUserChangeFeed changes, TimeProvider time)
+    {
+        _inner = inner;
+        _changes = changes;
+        _time = time;
+        changes.Changed += Evict;
+        changes.Reset += _users.Clear;
+    }
+
+    public async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_users.TryGetValue(id, out var entry) && entry.ExpiresAt > now)
+        {
+            return entry.User;
+        }
+        var version = _changes.Version;
+        var user = await _inner.FindByIdAsync(id, cancellationToken);
+        // A change announced while loading may have been missed by the load: do not keep what was read.
+        if (user is not null && version == _changes.Version)
+        {
+            if (_users.Count >= Capacity)
+            {
+                _users.Clear();
+            }
+            _users[id] = new Entry(user, now + Lifetime);
+        }
+        return user;
+    }
+
+    public Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken) =>
+        _inner.FindByUsernameAsync(usernameNormalized, cancellationToken);
+
+    public async Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken) =>
+        await _inner.CreateAsync(user, cancellationToken);
+
+    public async Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken)
+    {
+        await _inner.UpdatePasswordHashAsync(id, passwordHash, passwordChanged, now, cancellationToken);
+        await ChangedAsync(id, cancellationToken);
+    }
+
+    public async Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken)
+    {
+        await _inner.SetDisabledAsync(id, disabled, now, cancellationToken);
+        await ChangedAsync(id, cancellationToken);
+    }
+
+    public async Task DeleteAsync(User user, CancellationToken cancellationToken)
+    {
+        await _inner.DeleteAsync(user, cancellationToken);
+        await ChangedAsync(user.Id, cancellationToken);
+    }
+
+    private async Task ChangedAsync(long id, CancellationToken cancellationToken)
+    {
+        Evict(id);
+        await _changes.PublishAsync(id, cancellationToken);
+    }
+
+    private void Evict(long id) => _users.TryRemove(id, out _);
+
+    private sealed record Entry(User User, DateTimeOffset ExpiresAt);
+}
