@@ -27,8 +27,27 @@ public static class Problems
     }
 
     /// <summary>A use case's result as the endpoint's typed outcome: 200 with the mapped body, or the problem.</summary>
-    public static Results<Ok<TResponse>, ProblemHttpResult> ToHttp<T, TResponse>(this Result<T> result, Func<T, TResponse> map) =>
-        result.Error is { } error ? From(error) : TypedResults.Ok(map(result.Value!));
+    public static Results<Ok<TResponse>, ProblemHttpResult> ToHttp<T, TResponse>(this Result<T> result, HttpContext context, Func<T, TResponse> map) =>
+        result.Error is { } error ? From(error, context) : TypedResults.Ok(map(result.Value!));
+
+    /// <summary>
+    /// The problem, with the headers its status calls for: a 401 about the caller's token challenges as the
+    /// token check does (RFC 6750 §3), a 429 says when to come back (RFC 9110 §10.2.3).
+    /// </summary>
+    public static ProblemHttpResult From(AccountError error, HttpContext context)
+    {
+        if (error.Status == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
+        {
+            context.Response.Headers.WWWAuthenticate = BearerChallenge;
+        }
+        if (error.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return From(error);
+    }
+
+    public const string BearerChallenge = "Bearer error=\"invalid_token\"";
 
     /// <summary>The code for a status that a framework component produced without one of ours.</summary>
     public static string CodeForStatus(int status) => status switch

@@ -40,14 +40,14 @@ public static class SessionEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> EndSessionAsync(
-        string id, ClaimsPrincipal caller, SessionService sessions, CancellationToken cancellationToken) =>
+        string id, ClaimsPrincipal caller, SessionService sessions, HttpContext context, CancellationToken cancellationToken) =>
         await sessions.EndAsync(caller.UserId(), id, cancellationToken) is { Error: { } error }
-            ? Problems.From(error)
+            ? Problems.From(error, context)
             : TypedResults.NoContent();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
         ChangePasswordRequest request, ClaimsPrincipal caller, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
         await accounts.ChangePasswordAsync(caller.UserId(), caller.SessionId(), request.OldPassword, request.NewPassword, ClientInfo.From(context), cancellationToken) is { Error: { } error }
-            ? Problems.From(error)
+            ? Problems.From(error, context)
             : TypedResults.NoContent();
 }

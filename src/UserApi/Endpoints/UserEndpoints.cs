@@ -19,7 +19,7 @@ public static class UserEndpoints
 
     public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
     {
-        var user = app.MapGroup("/user").WithTags("User").AddEndpointFilter(NoStore);
+        var user = app.MapGroup("/user").WithTags("User");
 
         user.MapPost("/register", RegisterAsync);
         user.MapPost("/login", LoginAsync);
@@ -27,7 +27,7 @@ public static class UserEndpoints
         user.MapPost("/token", IssueAnonymousToken);
 
         // go-zero's `@jwt Auth`: any valid access token, anonymous ones (seed 000) included.
-        var authenticated = user.MapGroup("").RequireAuthorization().AddEndpointFilter(ChallengeOnUnauthorized);
+        var authenticated = user.MapGroup("").RequireAuthorization();
         authenticated.MapPost("/info", GetUserAsync);
 
         // Tokens of a registered user's session.
@@ -39,32 +39,32 @@ public static class UserEndpoints
     }
 
     public static async Task<Results<Ok<UserInfoResponse>, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, AccountService accounts, CancellationToken cancellationToken) =>
-        (await accounts.RegisterAsync(request.Username, request.Password, cancellationToken)).ToHttp(UserInfoResponse.From);
+        RegisterRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
+        (await accounts.RegisterAsync(request.Username, request.Password, cancellationToken)).ToHttp(context, UserInfoResponse.From);
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
         LoginRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
-        (await accounts.LoginAsync(request.Username, request.Password, ClientInfo.From(context), cancellationToken)).ToHttp(LoginResponse.From);
+        (await accounts.LoginAsync(request.Username, request.Password, ClientInfo.From(context), cancellationToken)).ToHttp(context, LoginResponse.From);
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, AccountService accounts, CancellationToken cancellationToken) =>
-        (await accounts.RefreshAsync(request.RefreshToken, cancellationToken)).ToHttp(LoginResponse.From);
+        RefreshRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
+        (await accounts.RefreshAsync(request.RefreshToken, cancellationToken)).ToHttp(context, LoginResponse.From);
 
     public static Results<Ok<TokenResponse>, ProblemHttpResult> IssueAnonymousToken(
-        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] TokenRequest? request, AccountService accounts) =>
-        accounts.IssueAnonymousToken().ToHttp(TokenResponse.From);
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] TokenRequest? request, AccountService accounts, HttpContext context) =>
+        accounts.IssueAnonymousToken().ToHttp(context, TokenResponse.From);
 
     public static async Task<Results<Ok<UserInfoResponse>, ProblemHttpResult>> UserInfoAsync(
-        ClaimsPrincipal principal, AccountService accounts, CancellationToken cancellationToken) =>
-        (await accounts.CurrentUserAsync(principal.UserId(), cancellationToken)).ToHttp(UserInfoResponse.From);
+        ClaimsPrincipal principal, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
+        (await accounts.CurrentUserAsync(principal.UserId(), cancellationToken)).ToHttp(context, UserInfoResponse.From);
 
     public static async Task<Results<Ok<GetUserResponse>, ProblemHttpResult>> GetUserAsync(
-        GetUserRequest request, ClaimsPrincipal caller, AccountService accounts, CancellationToken cancellationToken)
+        GetUserRequest request, ClaimsPrincipal caller, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
     {
         // A registered user's token counts only while that user exists and is enabled.
         if (caller.HasClaim(c => c.Type == TokenClaims.UserId) && await accounts.CurrentUserAsync(caller.UserId(), cancellationToken) is { Error: { } callerError })
         {
-            return Problems.From(callerError);
+            return Problems.From(callerError, context);
         }
         if (ParseUserId(request.UserId) is not { } id)
         {
@@ -72,7 +72,7 @@ public static class UserEndpoints
                 ? Problems.From(AccountError.UserNotFound)
                 : Problems.From(AccountError.Validation("userId", "must be a user id"));
         }
-        return (await accounts.FindUserAsync(id, cancellationToken)).ToHttp(u => new GetUserResponse(u.Username));
+        return (await accounts.FindUserAsync(id, cancellationToken)).ToHttp(context, u => new GetUserResponse(u.Username));
     }
 
     private static long? ParseUserId(JsonElement value) => value.ValueKind switch
@@ -82,29 +82,4 @@ public static class UserEndpoints
         _ => null,
     };
 
-    // A 401 from a handler (the token's user is gone or disabled) challenges like one from the token check (RFC 6750 §3).
-    private static async ValueTask<object?> ChallengeOnUnauthorized(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var result = await next(context);
-        var outcome = result is INestedHttpResult nested ? nested.Result : result;
-        if (outcome is IStatusCodeHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
-        {
-            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-        }
-        return result;
-    }
-
-    // Token responses must not be cached by browsers or proxies (RFC 6749 §5.1); a 429 says when to come back (RFC 9110 §10.2.3).
-    private static async ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        context.HttpContext.Response.Headers.CacheControl = "no-store";
-        context.HttpContext.Response.Headers.Pragma = "no-cache";
-        var result = await next(context);
-        if ((result is INestedHttpResult nested ? nested.Result : result) is ProblemHttpResult problem
-            && problem.ProblemDetails.Extensions.TryGetValue(Problems.RetryAfterKey, out var seconds))
-        {
-            context.HttpContext.Response.Headers.RetryAfter = Convert.ToString(seconds, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return result;
-    }
 }

@@ -24,6 +24,8 @@ public sealed class AuthenticationSetup(TokenService tokens, CachingTokenHandler
         options.TokenHandlers.Clear();
         options.TokenHandlers.Add(handler);
         options.MapInboundClaims = false;
+        // Nothing reads the raw token back from the authentication properties: do not copy it there per request.
+        options.SaveToken = false;
         options.TimeProvider = time;
         options.Events = new JwtBearerEvents
         {
@@ -82,7 +84,7 @@ public sealed class AuthenticationSetup(TokenService tokens, CachingTokenHandler
         context.HandleResponse();
         var error = context.HttpContext.Items[FailureKey] as AccountError
             ?? (context.AuthenticateFailure is SecurityTokenExpiredException ? AccountError.TokenExpired : AccountError.TokenInvalid);
-        context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        context.Response.Headers.WWWAuthenticate = Problems.BearerChallenge;
         await WriteProblemAsync(context.HttpContext, error);
     }
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using UserApi.Accounts;
@@ -31,6 +32,10 @@ public static class UserApiServiceCollectionExtensions
     public static WebApplicationBuilder AddUserApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+
+        // With this category enabled, hosting starts an Activity and a log scope for every request, only to
+        // log "Request starting/finished" at Information, which the shipped configuration filters out anyway.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         services.AddOptions<ServiceOptions>().BindConfiguration("").ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
@@ -142,6 +147,13 @@ public static class UserApiServiceCollectionExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
+        // Everything this service answers is about credentials: no browser or proxy may cache it (RFC 6749 §5.1).
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers.Pragma = "no-cache";
+            return next(context);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Operations");

@@ -23,7 +23,9 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        if (_validated.TryGetValue(token, out var entry) && ReferenceEquals(entry.Parameters, validationParameters))
+        // JwtBearer clones the parameters for every request: the token kind they validate is what must match.
+        var kind = TokenService.KindOf(validationParameters);
+        if (_validated.TryGetValue(token, out var entry) && entry.Kind == kind)
         {
             var now = time.GetUtcNow().UtcDateTime;
             var skew = validationParameters.ClockSkew;
@@ -42,10 +44,10 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
             {
                 _validated.Clear();
             }
-            _validated[token] = new Entry(validationParameters, result, jwt.ValidFrom, jwt.ValidTo);
+            _validated[token] = new Entry(kind, result, jwt.ValidFrom, jwt.ValidTo);
         }
         return result;
     }
 
-    private sealed record Entry(TokenValidationParameters Parameters, TokenValidationResult Result, DateTime NotBefore, DateTime Expires);
+    private sealed record Entry(string? Kind, TokenValidationResult Result, DateTime NotBefore, DateTime Expires);
 }

@@ -142,8 +142,15 @@ public sealed class TokenService
         return (null, RefreshTokenFailure.Invalid);
     }
 
+    private const string KindProperty = "user-api.token-kind";
+
+    /// <summary>Which kind of token (<c>typ</c>) the parameters validate; survives the library's cloning.</summary>
+    public static string? KindOf(TokenValidationParameters parameters) =>
+        parameters.PropertyBag is { } bag && bag.TryGetValue(KindProperty, out var kind) ? kind as string : null;
+
     private TokenValidationParameters Validation(string type, IReadOnlyList<SecurityKey> keys) => new()
     {
+        PropertyBag = new Dictionary<string, object> { [KindProperty] = type },
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         TypeValidator = TokenShape.Validator(type, _time),
         IssuerSigningKeys = keys,

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using StackExchange.Redis;
+using UserApi.Configuration;
+using UserApi.Passwords;
+using UserApi.Redis;
+using UserApi.Sessions;
+using UserApi.Tokens;
+
+// Helpers of bench/run.sh: measurements that are not HTTP load, and the data HTTP load needs.
+return args switch
+{
+    ["argon2", var seconds] => Argon2Rate(int.Parse(seconds)),
+    ["tokens", var url, var users, var file] => await TokensAsync(url, int.Parse(users), file, identity: false),
+    ["identity-tokens", var url, var users, var file] => await TokensAsync(url, int.Parse(users), file, identity: true),
+    ["redis-memory", var host, var sessions] => await RedisMemoryAsync(host, int.Parse(sessions)),
+    ["hash", var password] => Print(new PasswordHasher().Hash(password)),
+    ["login-tokens", var url, var prefix, var count, var stride, var file] => await LoginTokensAsync(url, prefix, int.Parse(count), int.Parse(stride), file),
+    ["report", var raw, var output] => Report.Write(raw, output),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | hash PASSWORD");
+    return 2;
+}
+
+static int Print(string text)
+{
+    Console.WriteLine(text);
+    return 0;
+}
+
+// The raw Argon2id verify rate at the service's parameters, on the thread this runs on (pin it with taskset).
+static int Argon2Rate(int seconds)
+{
+    var hasher = new PasswordHasher();
+    var hash = hasher.Hash("benchmark password");
+    hasher.Verify(hash, "benchmark password");
+    var stopwatch = Stopwatch.StartNew();
+    var count = 0;
+    while (stopwatch.Elapsed < TimeSpan.FromSeconds(seconds))
+    {
+        hasher.Verify(hash, "benchmark password");
+        count++;
+    }
+    Console.WriteLine(JsonSerializer.Serialize(new { verifies_per_second = count / stopwatch.Elapsed.TotalSeconds, count, seconds = stopwatch.Elapsed.TotalSeconds }));
+    return 0;
+}
+
+// Registers and logs in USERS users; writes "access refresh username" lines for the wrk scripts.
+static async Task<int> TokensAsync(string url, int users, string file, bool identity)
+{
+    using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+    var run = Guid.NewGuid().ToString("N")[..8];
+    var lines = new string[users];
+    await Parallel.ForEachAsync(Enumerable.Range(0, users), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+    {
+        const string password = "Bench-password-1";
+        var name = identity ? $"bench{run}{i}@example.com" : $"bench-{run}-{i}";
+        var register = identity
+            ? await client.PostAsJsonAsync("/register", new { email = name, password })
+            : await client.PostAsJsonAsync("/user/register", new { username = name, password });
+        register.EnsureSuccessStatusCode();
+        var login = identity
+            ? await client.PostAsJsonAsync("/login", new { email = name, password })
+            : await client.PostAsJsonAsync("/user/login", new { username = name, password });
+        login.EnsureSuccessStatusCode();
+        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
+        lines[i] = $"{tokens.GetProperty("accessToken").GetString()} {tokens.GetProperty("refreshToken").GetString()} {name}";
+    });
+    await File.WriteAllLinesAsync(file, lines);
+    return 0;
+}
+
+// Logs in existing users PREFIX1, PREFIX(1+STRIDE), ...: tokens for the scale runs over seeded tables.
+static async Task<int> LoginTokensAsync(string url, string prefix, int count, int stride, string file)
+{
+    using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+    var lines = new string[count];
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+    {
+        var name = $"{prefix}{1 + i * stride}";
+        var login = await client.PostAsJsonAsync("/user/login", new { username = name, password = "Bench-password-1" });
+        login.EnsureSuccessStatusCode();
+        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
+        lines[i] = $"{tokens.GetProperty("accessToken").GetString()} {tokens.GetProperty("refreshToken").GetString()} {name}";
+    });
+    await File.WriteAllLinesAsync(file, lines);
+    return 0;
+}
+
+// Redis memory per session: INFO memory before and after creating SESSIONS sessions the way logins do.
+static async Task<int> RedisMemoryAsync(string host, int sessions)
+{
+    await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options([new RedisNodeOptions { Host = host }], "bench"));
+    var server = redis.GetServer(redis.GetEndPoints()[0]);
+    await server.FlushDatabaseAsync();
+    var before = await UsedMemoryAsync(server);
+    var store = new RedisSessionStore(redis);
+    var now = DateTimeOffset.UtcNow;
+    const string userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+    await Parallel.ForEachAsync(Enumerable.Range(0, sessions), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+    {
+        var session = new Session(Ids.New(), 1_000_000 + i, Ids.New(), null, now, now, now, now.AddDays(7), $"203.0.{i / 256 % 256}.{i % 256}", userAgent);
+        await store.CreateAsync(session, 50, CancellationToken.None);
+    });
+    var after = await UsedMemoryAsync(server);
+    Console.WriteLine(JsonSerializer.Serialize(new { sessions, used_memory_before = before, used_memory_after = after, bytes_per_session = (after - before) / (double)sessions, user_agent_bytes = Encoding.UTF8.GetByteCount(userAgent) }));
+    await server.FlushDatabaseAsync();
+    return 0;
+}
+
+static async Task<long> UsedMemoryAsync(IServer server)
+{
+    var info = await server.InfoAsync("memory");
+    return long.Parse(info.SelectMany(g => g).First(p => p.Key == "used_memory").Value);
+}

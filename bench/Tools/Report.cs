@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+/// <summary>
+/// Turns the raw measurements of bench/run.sh (one JSON object a line) into the markdown tables of
+/// bench/RESULTS.md: the median of the measured runs of each scenario, and its ratio to its baseline.
+/// </summary>
+public static class Report
+{
+    private sealed record Row(string Section, string Server, string Scenario, string Baseline, List<JsonElement> Runs, JsonElement Last);
+
+    public static int Write(string rawPath, string outputPath)
+    {
+        var lines = File.ReadAllLines(rawPath).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var measurements = lines.Where(l => l.GetProperty("kind").GetString() == "wrk").ToList();
+        var rows = measurements
+            .GroupBy(m => (Section: m.GetProperty("section").GetString()!, Server: m.GetProperty("server").GetString()!, Scenario: m.GetProperty("scenario").GetString()!))
+            .Select(g => new Row(g.Key.Section, g.Key.Server, g.Key.Scenario, g.First().GetProperty("baseline").GetString()!, [.. g], g.Last()))
+            .ToList();
+        var medians = rows.ToDictionary(r => (r.Server, r.Scenario), r => Median(r.Runs, "rps"));
+        var argon2 = lines.Where(l => l.GetProperty("kind").GetString() == "argon2").Select(l => l.GetProperty("verifies_per_second").GetDouble()).ToList();
+        var argon2Median = argon2.Count > 0 ? MedianOf(argon2) : double.NaN;
+
+        var text = new StringBuilder();
+        foreach (var section in rows.GroupBy(r => r.Section))
+        {
+            text.AppendLine($"### {section.Key}");
+            text.AppendLine();
+            text.AppendLine("| server | scenario | req/s (median) | p50 ms | p99 ms | non-2xx + errors | runs | vs baseline |");
+            text.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+            foreach (var row in section)
+            {
+                var rps = Median(row.Runs, "rps");
+                var errors = row.Runs.Sum(r => r.GetProperty("non2xx").GetInt64() + r.GetProperty("socket_errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
+                var baseline = row.Baseline switch
+                {
+                    "" => "",
+                    "argon2" => double.IsNaN(argon2Median) ? "" : $"{rps / argon2Median:P0} of raw Argon2id verify ({argon2Median:F1}/s)",
+                    var b when b.Contains(':') && medians.TryGetValue((b.Split(':')[0], b.Split(':')[1]), out var reference) =>
+                        $"{rps / reference:P0} of {b.Replace(':', ' ')} ({reference:F0}/s)",
+                    _ => "",
+                };
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Server} | {row.Scenario} | {rps:F0} | {Median(row.Runs, "p50_ms"):F2} | {Median(row.Runs, "p99_ms"):F2} | {errors} | {row.Runs.Count} | {baseline} |");
+            }
+            text.AppendLine();
+        }
+
+        var others = lines.Where(l => l.GetProperty("kind").GetString() is not ("wrk" or "argon2")).ToList();
+        if (argon2.Count > 0 || others.Count > 0)
+        {
+            text.AppendLine("### Other measurements");
+            text.AppendLine();
+            if (argon2.Count > 0)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- Raw Argon2id verify (m=19 MiB, t=2, p=1, libsodium via Geralt) on one pinned core: median {argon2Median:F1} verifies/s over {argon2.Count} runs.");
+            }
+            foreach (var other in others)
+            {
+                text.AppendLine($"- {other.GetProperty("kind").GetString()}: `{other.GetProperty("value")}`");
+            }
+            text.AppendLine();
+        }
+        File.WriteAllText(outputPath, text.ToString());
+        Console.Write(text);
+        return 0;
+    }
+
+    private static double Median(List<JsonElement> runs, string property) => MedianOf([.. runs.Select(r => r.GetProperty(property).GetDouble())]);
+
+    private static double MedianOf(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Reproduces every figure of bench/RESULTS.md.
+#
+#   bench/run.sh            the full run (about 20 minutes on 2 cores)
+#   bench/run.sh --smoke    every scenario once for 2 s, embedded mode only: proves the harness works (CI)
+#
+# Builds Release, then for each server: pins it to core 0 (taskset), warms it up, and drives it with
+# wrk pinned to core 1: a warm-up run, then RUNS measured runs of DURATION seconds per scenario. The
+# baseline (bench/Baseline, a minimal Kestrel GET /hello) and the peer (ASP.NET Core Identity's
+# MapIdentityApi, bench/Peers/IdentityApi) are measured in the same run with the same wrk settings.
+# MariaDB and Redis are started on loopback as scripts/test.sh starts them. Everything started is
+# stopped at the end. Raw results: bench/results/raw.jsonl; tables: bench/results/report.md, also
+# written into bench/RESULTS.md between its markers.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+smoke=false
+[[ "${1:-}" == "--smoke" ]] && smoke=true
+
+if $smoke; then
+  duration=2 runs=1 warm_server=0 warm_scenario=0 connections=8
+else
+  duration=${BENCH_DURATION:-10} runs=${BENCH_RUNS:-3} warm_server=${BENCH_WARM_SERVER:-45} warm_scenario=${BENCH_WARM_SCENARIO:-5}
+  connections=${BENCH_CONNECTIONS:-64}
+fi
+# One session per connection for each refresh run (warm-up included): a refresh token is spent once used.
+users=$((connections * (runs + 1)))
+server_core=0 client_core=1
+[[ $(nproc) -lt 2 ]] && client_core=0
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-bench.XXXXXX")
+mysql_port=${BENCH_MYSQL_PORT:-13316}
+redis_port=${BENCH_REDIS_PORT:-16389}
+cluster_ports=()
+pids=()
+# shellcheck source=../scripts/lib/servers.sh
+source "$root/scripts/lib/servers.sh"
+
+out="$root/bench/results"
+$smoke && out="$work/results"
+mkdir -p "$out"
+raw="$out/raw.jsonl"
+: >"$raw"
+
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+cleanup() {
+  local status=$?
+  stop_server
+  stop_servers
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+record() { echo "$1" >>"$raw"; }
+rss_mb() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
+
+# start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits for a 200.
+start_server() {
+  local name=$1 port=$2 health=$3; shift 3
+  (cd "$work" && exec taskset -c "$server_core" "$@" >"$work/$name.log" 2>&1) &
+  server_pid=$!
+  for ((i = 0; i < 600; i++)); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port$health" && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
+    sleep 0.1
+  done
+  log "$name up on :$port (pid $server_pid, RSS $(rss_mb) MB)"
+}
+
+# wrk_run SECONDS URL SCRIPT ARGS...: one wrk run pinned to the client core; prints its JSON line.
+wrk_run() {
+  local seconds=$1 url=$2 script=$3; shift 3
+  taskset -c "$client_core" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 30s --latency \
+    -s "$root/bench/wrk/$script" "$url" -- "$@" | tail -n 1
+}
+
+# measure SECTION SERVER SCENARIO BASELINE URL SCRIPT ARGS...: warm-up, then the measured runs.
+measure() {
+  local section=$1 server=$2 scenario=$3 baseline=$4 url=$5 script=$6; shift 6
+  ((warm_scenario > 0)) && wrk_run "$warm_scenario" "$url" "$script" "$@" >/dev/null
+  for ((run = 1; run <= runs; run++)); do
+    local result; result=$(wrk_run "$duration" "$url" "$script" "$@")
+    record "{\"kind\":\"wrk\",\"section\":\"$section\",\"server\":\"$server\",\"scenario\":\"$scenario\",\"baseline\":\"$baseline\",\"run\":$run,${result:1}"
+    log "$server $scenario run $run: $result"
+  done
+}
+
+# measure_refresh SECTION SERVER SCENARIO BASELINE URL PATH TOKENS: like measure, but each wrk run gets
+# sessions of its own, since the previous run spent the refresh tokens it started with.
+measure_refresh() {
+  local section=$1 server=$2 scenario=$3 baseline=$4 url=$5 path=$6 tokens=$7
+  rm -f "$work"/chain-*
+  split -l "$connections" -d -a 2 "$tokens" "$work/chain-"
+  local chains=("$work"/chain-*) next=0
+  if ((warm_scenario > 0)); then
+    wrk_run "$warm_scenario" "$url" refresh.lua "${chains[next]}" "$path" 1 >/dev/null
+    next=$((next + 1))
+  fi
+  for ((run = 1; run <= runs; run++)); do
+    local chain=${chains[next % ${#chains[@]}]}; next=$((next + 1))
+    local result; result=$(wrk_run "$duration" "$url" refresh.lua "$chain" "$path" 1)
+    record "{\"kind\":\"wrk\",\"section\":\"$section\",\"server\":\"$server\",\"scenario\":\"$scenario\",\"baseline\":\"$baseline\",\"run\":$run,${result:1}"
+    log "$server $scenario run $run: $result"
+  done
+}
+
+warm() { # URL SCRIPT ARGS...: the long warm-up a server needs before tier-1 JIT settles
+  ((warm_server > 0)) && wrk_run "$warm_server" "$@" >/dev/null
+  return 0
+}
+
+ensure_servers_installed wrk curl
+log "building Release"
+dotnet publish "$root/src/UserApi/UserApi.csproj" -c Release -o "$work/user-api" >/dev/null
+dotnet publish "$root/bench/Baseline/Baseline.csproj" -c Release -o "$work/baseline" >/dev/null
+dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
+$smoke || dotnet publish "$root/bench/Peers/IdentityApi/IdentityApi.csproj" -c Release -o "$work/identity" >/dev/null
+tools() { dotnet "$work/tools/bench-tools.dll" "$@"; }
+
+secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop)
+# Benchmark traffic comes from one address: lift the per-IP lock, keep everything else as shipped.
+userapi_args=(--Host=127.0.0.1 --Logging:LogLevel:Default=Warning --Security:MaxFailedLoginsPerIp=1000000 "${secrets[@]}")
+export ASPNETCORE_ENVIRONMENT=Production
+
+# 1. Baseline
+port=18080
+start_server baseline $port /hello dotnet "$work/baseline/baseline.dll" --urls "http://127.0.0.1:$port"
+warm "http://127.0.0.1:$port" get.lua - /hello
+measure "Throughput" baseline hello "" "http://127.0.0.1:$port" get.lua - /hello
+stop_server
+
+# 2. UserApi, each mode
+userapi_scenarios() { # MODE PORT
+  local mode=$1 port=$2 url="http://127.0.0.1:$2"
+  tools tokens "$url" "$users" "$work/tokens-$mode.txt"
+  warm "$url" get.lua "$work/tokens-$mode.txt" /user/info
+  local before; before=$(rss_mb)
+  measure "Throughput" "user-api ($mode)" "GET /user/info" "baseline:hello" "$url" get.lua "$work/tokens-$mode.txt" /user/info
+  measure_refresh "Throughput" "user-api ($mode)" "POST /user/refresh" "baseline:hello" "$url" /user/refresh "$work/tokens-$mode.txt"
+  measure "Throughput" "user-api ($mode)" "POST /user/token" "baseline:hello" "$url" post.lua /user/token
+  measure "Password hashing" "user-api ($mode)" "POST /user/login" "argon2" "$url" login.lua "$work/tokens-$mode.txt" /user/login username
+  measure "Password hashing" "user-api ($mode)" "POST /user/register" "argon2" "$url" register.lua
+  local saved=$connections; connections=1
+  measure "Password hashing" "user-api ($mode)" "POST /user/login, 1 connection" "argon2" "$url" login.lua "$work/tokens-$mode.txt" /user/login username
+  connections=$saved
+  record "{\"kind\":\"rss-$mode\",\"value\":{\"after_warmup_mb\":$before,\"after_run_mb\":$(rss_mb)}}"
+}
+
+port=18888
+start_server user-api $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/bench.db" "${userapi_args[@]}"
+userapi_scenarios embedded $port
+stop_server
+
+if ! $smoke; then
+  start_mariadb
+  start_redis
+  mysql="Server=127.0.0.1;Port=$mysql_port;User ID=userapi;Password=userapi"
+  redis_args=("--CacheRedis:0:Host=127.0.0.1:$redis_port" --CacheRedis:0:Type=node)
+  start_server user-api $port /readyz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=$mysql;Database=bench" "${redis_args[@]}" "${userapi_args[@]}"
+  userapi_scenarios mysql-redis $port
+  stop_server
+
+  # 3. The peer
+  port=18090
+  start_server identity $port /healthz dotnet "$work/identity/identity-api.dll" --urls "http://127.0.0.1:$port" --Database "$work/identity.db"
+  tools identity-tokens "http://127.0.0.1:$port" "$connections" "$work/tokens-identity.txt"
+  warm "http://127.0.0.1:$port" get.lua "$work/tokens-identity.txt" /manage/info
+  measure "Throughput" "Identity MapIdentityApi" "GET /manage/info" "baseline:hello" "http://127.0.0.1:$port" get.lua "$work/tokens-identity.txt" /manage/info
+  measure_refresh "Throughput" "Identity MapIdentityApi" "POST /refresh" "baseline:hello" "http://127.0.0.1:$port" /refresh "$work/tokens-identity.txt"
+  measure "Password hashing" "Identity MapIdentityApi" "POST /login" "argon2" "http://127.0.0.1:$port" login.lua "$work/tokens-identity.txt" /login email
+  stop_server
+
+  # 4. Raw Argon2id verify rate on one core, the login baseline
+  for ((run = 1; run <= runs; run++)); do
+    record "$(taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" argon2 "$duration" | sed 's/^{/{"kind":"argon2",/')"
+  done
+
+  # 5. Scale: 1,000 and 1,000,000 users in MySQL
+  hash=$(tools hash Bench-password-1)
+  for size in 1000 1000000; do
+    db="scale_$size"
+    dotnet "$work/user-api/user-api.dll" migrate "--DataSource=$mysql;Database=$db" "${userapi_args[@]}" >/dev/null
+    log "seeding $size users"
+    mariadb --no-defaults --socket="$work/mariadb.sock" -uroot "$db" -e \
+      "INSERT INTO users (username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
+       SELECT CONCAT('scale-', seq), CONCAT('scale-', seq), '$hash', 'user', 0, NOW(6), NOW(6), NOW(6) FROM seq_1_to_$size;"
+    redis-cli -p "$redis_port" flushall >/dev/null
+    start_server user-api $port /readyz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=$mysql;Database=$db" "${redis_args[@]}" "${userapi_args[@]}"
+    tools login-tokens "http://127.0.0.1:$port" scale- 200 $((size / 200)) "$work/tokens-scale.txt"
+    warm "http://127.0.0.1:$port" get.lua "$work/tokens-scale.txt" /user/info
+    measure "Scale (MySQL + Redis)" "user-api, $size users" "GET /user/info" "" "http://127.0.0.1:$port" get.lua "$work/tokens-scale.txt" /user/info
+    measure "Scale (MySQL + Redis)" "user-api, $size users" "POST /user/login" "" "http://127.0.0.1:$port" login.lua "$work/tokens-scale.txt" /user/login username
+    stop_server
+  done
+
+  # 6. Redis memory per session
+  record "{\"kind\":\"redis-memory\",\"value\":$(tools redis-memory "127.0.0.1:$redis_port" 100000)}"
+fi
+
+tools report "$raw" "$out/report.md" >/dev/null
+if ! $smoke; then
+  {
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB;"
+    echo "server pinned to core $server_core, wrk pinned to core $client_core (-t1 -c$connections --timeout 30s), $runs × ${duration}s per scenario after a ${warm_scenario}s warm-up, each server warmed ${warm_server}s first."
+    echo "Command: \`bench/run.sh\`. Raw data: \`bench/results/raw.jsonl\`."
+    echo
+    cat "$out/report.md"
+  } >"$work/section.md"
+  awk -v section="$work/section.md" '
+    /<!-- results:start -->/ { print; while ((getline line < section) > 0) print line; skip = 1; next }
+    /<!-- results:end -->/ { skip = 0 }
+    !skip { print }' "$root/bench/RESULTS.md" >"$work/RESULTS.md"
+  cp "$work/RESULTS.md" "$root/bench/RESULTS.md"
+fi
+cat "$out/report.md"
+log "done"
