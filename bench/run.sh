@@ -203,6 +203,16 @@ if ! $smoke; then
 
   # 6. Redis memory per session
   record "{\"kind\":\"redis-memory\",\"value\":$(tools redis-memory "127.0.0.1:$redis_port" 100000)}"
+  stop_servers
+
+  # 7. Micro-benchmarks (BenchmarkDotNet's short job), on the server core
+  log "micro-benchmarks"
+  (cd "$work" && taskset -c "$server_core" dotnet run -c Release --project "$root/bench/Micro/Micro.csproj" -- \
+    --filter '*' --job short --exporters github --artifacts "$work/micro" >"$work/micro.log" 2>&1) || { tail -40 "$work/micro.log" >&2; exit 1; }
+  for report in "$work"/micro/results/*-report-github.md; do
+    sed -n '/^|/,$p' "$report"
+    echo
+  done >"$out/micro.md"
 fi
 
 tools report "$raw" "$out/report.md" >/dev/null
@@ -213,6 +223,9 @@ if ! $smoke; then
     echo "Command: \`bench/run.sh\`. Raw data: \`bench/results/raw.jsonl\`."
     echo
     cat "$out/report.md"
+    echo "### Micro-benchmarks (BenchmarkDotNet, \`--job short\`, pinned to one core)"
+    echo
+    cat "$out/micro.md"
   } >"$work/section.md"
   awk -v section="$work/section.md" '
     /<!-- results:start -->/ { print; while ((getline line < section) > 0) print line; skip = 1; next }
