@@ -205,9 +205,13 @@ if ! $smoke; then
   record "{\"kind\":\"redis-memory\",\"value\":$(tools redis-memory "127.0.0.1:$redis_port" 100000)}"
   stop_servers
 
-  # 7. Micro-benchmarks (BenchmarkDotNet's short job), on the server core
+  # 7. Start-up to the first 200 in embedded mode
+  median=$("$root/bench/startup.sh" 5 | sed -n 's/^median start-up to first 200: \([0-9]*\) ms.*/\1/p')
+  record "{\"kind\":\"startup\",\"value\":{\"median_ms_to_first_200\":$median,\"runs\":5,\"command\":\"bench/startup.sh 5\"}}"
+
+  # 8. Micro-benchmarks (BenchmarkDotNet's short job), on the server core
   log "micro-benchmarks"
-  (cd "$work" && taskset -c "$server_core" dotnet run -c Release --project "$root/bench/Micro/Micro.csproj" -- \
+  (cd "$root/bench/Micro" && taskset -c "$server_core" dotnet run -c Release --project "$root/bench/Micro/Micro.csproj" -- \
     --filter '*' --job short --exporters github --artifacts "$work/micro" >"$work/micro.log" 2>&1) || { tail -40 "$work/micro.log" >&2; exit 1; }
   for report in "$work"/micro/results/*-report-github.md; do
     sed -n '/^|/,$p' "$report"

@@ -99,7 +99,9 @@ static async Task<int> LoginTokensAsync(string url, string prefix, int count, in
 // Redis memory per session: INFO memory before and after creating SESSIONS sessions the way logins do.
 static async Task<int> RedisMemoryAsync(string host, int sessions)
 {
-    await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options([new RedisNodeOptions { Host = host }], "bench"));
+    var options = RedisConnection.Options([new RedisNodeOptions { Host = host }], "bench");
+    options.AllowAdmin = true; // FLUSHDB: the measurement starts from, and leaves, an empty database
+    await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
     var server = redis.GetServer(redis.GetEndPoints()[0]);
     await server.FlushDatabaseAsync();
     var before = await UsedMemoryAsync(server);
