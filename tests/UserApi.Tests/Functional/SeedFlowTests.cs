@@ -126,8 +126,7 @@ public abstract class SeedFlowTests(UserApiFactory app)
     [Fact]
     public async Task AnonymousTokensAreNotFoundWhenDisabled()
     {
-        using var disabled = app.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(configuration =>
-            configuration.AddInMemoryCollection([new("Auth:AllowAnonymous", "false")])));
+        using var disabled = app.WithSettings(("Auth:AllowAnonymous", "false"));
         var response = await disabled.CreateClient().PostAsync("/user/token", null);
         await response.AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
     }

@@ -15,11 +15,6 @@ public abstract class SessionTests(UserApiFactory app)
 {
     private readonly HttpClient _client = app.CreateClient();
 
-    /// <summary>The same backend with other <c>Auth</c> settings: a second server over the same stores and clock.</summary>
-    private WebApplicationFactory<Program> With(params (string Key, string Value)[] settings) =>
-        app.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(configuration =>
-            configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))));
-
     private static async Task<IssuedTokens> TokensOf(HttpResponseMessage response)
     {
         await response.AssertOkJsonAsync();
@@ -87,7 +82,7 @@ public abstract class SessionTests(UserApiFactory app)
     [Fact]
     public async Task WithTheIntervalOffThePreviousTokenIsAReuse()
     {
-        using var strict = With(("Auth:RefreshReuseInterval", "0"));
+        using var strict = app.WithSettings(("Auth:RefreshReuseInterval", "0"));
         var client = strict.CreateClient();
         var (_, _, first) = await client.NewSessionAsync();
         var second = await TokensOf(await client.RefreshAsync(first.RefreshToken));
@@ -110,7 +105,7 @@ public abstract class SessionTests(UserApiFactory app)
     [Fact]
     public async Task FiftyParallelRefreshesWithTheIntervalOffYieldExactlyOneSuccessor()
     {
-        using var strict = With(("Auth:RefreshReuseInterval", "0"));
+        using var strict = app.WithSettings(("Auth:RefreshReuseInterval", "0"));
         var client = strict.CreateClient();
         var (_, _, first) = await client.NewSessionAsync();
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.RefreshAsync(first.RefreshToken)));
@@ -242,7 +237,7 @@ public abstract class SessionTests(UserApiFactory app)
     [Fact]
     public async Task ALoginBeyondTheSessionLimitEndsTheOldestSession()
     {
-        using var limited = With(("Auth:MaxSessionsPerUser", "3"));
+        using var limited = app.WithSettings(("Auth:MaxSessionsPerUser", "3"));
         var client = limited.CreateClient();
         var (_, username, oldest) = await client.NewSessionAsync();
         var logins = new List<IssuedTokens>();
@@ -263,7 +258,7 @@ public abstract class SessionTests(UserApiFactory app)
     [Fact]
     public async Task AnIdleSessionEndsAfterTheIdleTimeout()
     {
-        using var idle = With(("Auth:SessionIdleTimeout", "60"));
+        using var idle = app.WithSettings(("Auth:SessionIdleTimeout", "60"));
         var client = idle.CreateClient();
         var (_, _, first) = await client.NewSessionAsync();
         app.Time.Advance(TimeSpan.FromSeconds(59));

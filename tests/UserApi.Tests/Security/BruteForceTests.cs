@@ -12,10 +12,6 @@ public abstract class BruteForceTests(UserApiFactory app)
 {
     private readonly HttpClient _client = app.CreateClient();
 
-    private WebApplicationFactory<Program> With(params (string Key, string Value)[] settings) =>
-        app.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(configuration =>
-            configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))));
-
     private static Task<HttpResponseMessage> LoginFromAsync(HttpClient client, string ip, string username, string password = ApiClient.Password, string? forwardedFor = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/user/login") { Content = JsonContent.Create(new { username, password }) };
@@ -89,7 +85,7 @@ public abstract class BruteForceTests(UserApiFactory app)
     [Fact]
     public async Task ThePerIpLimitBoundsPasswordSpraying()
     {
-        using var limited = With(("Security:MaxFailedLoginsPerIp", "8"));
+        using var limited = app.WithSettings(("Security:MaxFailedLoginsPerIp", "8"));
         var client = limited.CreateClient();
         var (_, victim, _) = await client.NewSessionAsync();
         var sprayer = $"10.77.{Random.Shared.Next(1, 254)}.{Random.Shared.Next(1, 254)}";
@@ -105,7 +101,7 @@ public abstract class BruteForceTests(UserApiFactory app)
     [Fact]
     public async Task ForwardedForIsBelievedOnlyFromATrustedProxy()
     {
-        using var proxied = With(("Security:TrustedProxies:0", "10.0.0.254"));
+        using var proxied = app.WithSettings(("Security:TrustedProxies:0", "10.0.0.254"));
         var client = proxied.CreateClient();
         var username = ApiClient.NewUsername();
         await (await client.RegisterAsync(username)).AssertOkJsonAsync();
@@ -124,7 +120,7 @@ public abstract class BruteForceTests(UserApiFactory app)
     [Fact]
     public async Task ASpoofedForwardedForDoesNotEscapeTheIpLimit()
     {
-        using var limited = With(("Security:MaxFailedLoginsPerIp", "3"));
+        using var limited = app.WithSettings(("Security:MaxFailedLoginsPerIp", "3"));
         var client = limited.CreateClient();
         var attacker = $"10.79.{Random.Shared.Next(1, 254)}.{Random.Shared.Next(1, 254)}";
         for (var i = 0; i < 3; i++)

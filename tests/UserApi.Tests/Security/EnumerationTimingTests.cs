@@ -20,12 +20,7 @@ public abstract class EnumerationTimingTests(UserApiFactory app, ITestOutputHelp
     public async Task UnknownUserAndWrongPasswordLookAndTakeTheSame()
     {
         // Brute-force locks would answer 429 early and fast: lift them for this measurement.
-        using var unlimited = app.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(configuration =>
-            configuration.AddInMemoryCollection(
-            [
-                new("Security:MaxFailedLoginsPerAccount", "100000"),
-                new("Security:MaxFailedLoginsPerIp", "100000"),
-            ])));
+        using var unlimited = app.WithSettings(("Security:MaxFailedLoginsPerAccount", "100000"), ("Security:MaxFailedLoginsPerIp", "100000"));
         var client = unlimited.CreateClient();
         var username = ApiClient.NewUsername();
         await (await client.RegisterAsync(username)).AssertOkJsonAsync();
@@ -83,3 +78,5 @@ public abstract class EnumerationTimingTests(UserApiFactory app, ITestOutputHelp
 public sealed class EmbeddedEnumerationTimingTests(EmbeddedBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<EmbeddedBackend>;
 
 public sealed class MySqlRedisEnumerationTimingTests(MySqlRedisBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterEnumerationTimingTests(MySqlRedisClusterBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<MySqlRedisClusterBackend>;

@@ -84,3 +84,5 @@ public abstract class LogSecrecyTests(UserApiFactory app)
 public sealed class EmbeddedLogSecrecyTests(EmbeddedBackend app) : LogSecrecyTests(app), IClassFixture<EmbeddedBackend>;
 
 public sealed class MySqlRedisLogSecrecyTests(MySqlRedisBackend app) : LogSecrecyTests(app), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterLogSecrecyTests(MySqlRedisClusterBackend app) : LogSecrecyTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -68,6 +68,11 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
         };
     }
 
+    /// <summary>The same backend with other settings: a second server over the same stores and clock.</summary>
+    public WebApplicationFactory<Program> WithSettings(params (string Key, string Value)[] settings) =>
+        WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(configuration =>
+            configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))));
+
     public static string NewTemporaryPath(string extension) =>
         Path.Combine(Path.GetTempPath(), $"user-api-tests-{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}{extension}");
 }
