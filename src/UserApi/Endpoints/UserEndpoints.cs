@@ -81,5 +81,4 @@ public static class UserEndpoints
         JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 => id,
         _ => null,
     };
-
 }

@@ -14,8 +14,6 @@ public sealed class RevocationList(TimeProvider time)
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
 
-    public int Count => _revoked.Count;
-
     public bool IsRevoked(string sessionId) =>
         _revoked.TryGetValue(sessionId, out var until) && until > time.GetUtcNow();
 
