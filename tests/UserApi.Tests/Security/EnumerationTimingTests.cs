@@ -75,8 +75,18 @@ public abstract class EnumerationTimingTests(UserApiFactory app, ITestOutputHelp
     }
 }
 
+/// <summary>Timing is compared within one test, but other tests running beside it on 2 cores add noise to one side: run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection
+{
+    public const string Name = "timing";
+}
+
+[Collection(TimingCollection.Name)]
 public sealed class EmbeddedEnumerationTimingTests(EmbeddedBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<EmbeddedBackend>;
 
+[Collection(TimingCollection.Name)]
 public sealed class MySqlRedisEnumerationTimingTests(MySqlRedisBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<MySqlRedisBackend>;
 
+[Collection(TimingCollection.Name)]
 public sealed class MySqlRedisClusterEnumerationTimingTests(MySqlRedisClusterBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<MySqlRedisClusterBackend>;
