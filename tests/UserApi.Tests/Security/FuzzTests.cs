@@ -178,12 +178,21 @@ public abstract class FuzzTests(UserApiFactory app)
     }
 }
 
-public sealed class EmbeddedFuzzTests(EmbeddedBackend app) : FuzzTests(app), IClassFixture<EmbeddedBackend>
+public sealed class EmbeddedFuzzTests(EmbeddedBackend app) : FuzzTests(app), IClassFixture<EmbeddedBackend>, IDisposable
 {
+    private readonly string _databasePath = UserApiFactory.NewTemporaryPath(".db");
+
     protected override int Iterations => 3000;
 
-    protected override IEnumerable<KeyValuePair<string, string?>> IsolatedStore() =>
-        [new("DataSource", $"sqlite:{UserApiFactory.NewTemporaryPath(".db")}")];
+    protected override IEnumerable<KeyValuePair<string, string?>> IsolatedStore() => [new("DataSource", $"sqlite:{_databasePath}")];
+
+    public void Dispose()
+    {
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_databasePath + suffix);
+        }
+    }
 }
 
 public sealed class MySqlRedisFuzzTests(MySqlRedisBackend app) : FuzzTests(app), IClassFixture<MySqlRedisBackend>
