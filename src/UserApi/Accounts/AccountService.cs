@@ -179,9 +179,7 @@ public sealed class AccountService(
     /// <summary>Disables (or re-enables) an account; disabling ends all its sessions on every instance.</summary>
     public async Task<Result<User>> SetDisabledAsync(string username, bool disabled, CancellationToken cancellationToken)
     {
-        var normalized = Username.Normalize(username);
-        var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
-        if (user is null)
+        if (await FindByUsernameAsync(username, cancellationToken) is not { } user)
         {
             return AccountError.UserNotFound;
         }
@@ -196,9 +194,7 @@ public sealed class AccountService(
     /// <summary>Deletes an account and ends its sessions on every instance.</summary>
     public async Task<Result<User>> DeleteAsync(string username, CancellationToken cancellationToken)
     {
-        var normalized = Username.Normalize(username);
-        var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
-        if (user is null)
+        if (await FindByUsernameAsync(username, cancellationToken) is not { } user)
         {
             return AccountError.UserNotFound;
         }
@@ -207,6 +203,9 @@ public sealed class AccountService(
         logger.LogInformation("Deleted user {UserId}", user.Id);
         return user;
     }
+
+    private async Task<User?> FindByUsernameAsync(string username, CancellationToken cancellationToken) =>
+        Username.Normalize(username) is { } normalized ? await users.FindByUsernameAsync(normalized, cancellationToken) : null;
 
     private static AccountError? Required(params (string Field, string? Value)[] fields) =>
         fields.FirstOrDefault(f => f.Value is null) is { Field: { } field } ? AccountError.Validation(field, "is required") : null;

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using UserApi.Accounts;
 
 namespace UserApi.Endpoints;
@@ -45,6 +47,23 @@ public static class Problems
             context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         return From(error);
+    }
+
+    /// <summary>Writes a problem from middleware (outside an endpoint), through the registered problem-details service.</summary>
+    public static ValueTask<bool> WriteAsync(HttpContext context, int status, string title, string code, Exception? exception = null)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = title,
+                Extensions = { [CodeKey] = code },
+            },
+        });
     }
 
     public const string BearerChallenge = "Bearer error=\"invalid_token\"";

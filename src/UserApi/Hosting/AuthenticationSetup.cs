@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -91,18 +90,6 @@ public sealed class AuthenticationSetup(TokenService tokens, CachingTokenHandler
     private static Task WriteForbiddenAsync(ForbiddenContext context) =>
         WriteProblemAsync(context.HttpContext, new AccountError(StatusCodes.Status403Forbidden, "forbidden", "This token may not use this endpoint."));
 
-    private static async Task WriteProblemAsync(HttpContext context, AccountError error)
-    {
-        context.Response.StatusCode = error.Status;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = error.Status,
-                Title = error.Title,
-                Extensions = { [Problems.CodeKey] = error.Code },
-            },
-        });
-    }
+    private static async Task WriteProblemAsync(HttpContext context, AccountError error) =>
+        await Problems.WriteAsync(context, error.Status, error.Title, error.Code);
 }

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using UserApi.Endpoints;
 
@@ -11,7 +10,7 @@ namespace UserApi.Hosting;
 /// The last line: a store outage is a 503 <c>backend_unavailable</c>, a bad request found late keeps its
 /// 4xx, anything else is a bug (500) logged with its stack trace, which never reaches the client.
 /// </summary>
-public sealed class ExceptionHandling(IProblemDetailsService problems, ILogger<ExceptionHandling> logger) : IExceptionHandler
+public sealed class ExceptionHandling(ILogger<ExceptionHandling> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -31,22 +30,12 @@ public sealed class ExceptionHandling(IProblemDetailsService problems, ILogger<E
             logger.LogError(exception, "Unhandled exception on {Path}", context.Request.Path);
         }
 
-        context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var title = status switch
         {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = status,
-                Title = status switch
-                {
-                    StatusCodes.Status503ServiceUnavailable => "A backing store is unavailable; try again shortly.",
-                    >= 500 => "An unexpected error occurred.",
-                    _ => "The request is not valid.",
-                },
-                Extensions = { [Problems.CodeKey] = Problems.CodeForStatus(status) },
-            },
-        });
+            StatusCodes.Status503ServiceUnavailable => "A backing store is unavailable; try again shortly.",
+            >= 500 => "An unexpected error occurred.",
+            _ => "The request is not valid.",
+        };
+        return await Problems.WriteAsync(context, status, title, Problems.CodeForStatus(status), exception);
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
 using UserApi.Endpoints;
@@ -13,22 +12,13 @@ namespace UserApi.Hosting;
 /// </summary>
 public sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOptions> options)
 {
-    public async Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
+    public async Task InvokeAsync(HttpContext context)
     {
         var limit = options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Title = $"The request body is larger than {limit} bytes.",
-                    Extensions = { [Problems.CodeKey] = Problems.CodeForStatus(StatusCodes.Status413PayloadTooLarge) },
-                },
-            });
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.",
+                Problems.CodeForStatus(StatusCodes.Status413PayloadTooLarge));
             return;
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)

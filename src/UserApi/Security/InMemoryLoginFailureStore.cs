@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 
+using UserApi.Hosting;
+
 namespace UserApi.Security;
 
 public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailureStore
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private long _nextSweepTicks;
+    private readonly IntervalGate _sweep = new(TimeSpan.FromMinutes(1));
 
     public Task<LoginFailures> GetAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult(_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > time.GetUtcNow() ? entry.Failures : default);
@@ -29,8 +31,7 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
 
     private void Sweep(DateTimeOffset now)
     {
-        var next = Interlocked.Read(ref _nextSweepTicks);
-        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + TimeSpan.FromMinutes(1)).UtcTicks, next) != next)
+        if (!_sweep.TryEnter(now))
         {
             return;
         }

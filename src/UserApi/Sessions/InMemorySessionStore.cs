@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 
+using UserApi.Hosting;
+
 namespace UserApi.Sessions;
 
 /// <summary>The embedded-mode session store: one process, so a lock per user makes every step atomic.</summary>
 public sealed class InMemorySessionStore : ISessionStore
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
-
     private readonly ConcurrentDictionary<long, Dictionary<string, Session>> _users = new();
-    private long _nextSweepTicks;
+    private readonly IntervalGate _sweep = new(TimeSpan.FromMinutes(1));
 
     public Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
@@ -95,8 +95,7 @@ public sealed class InMemorySessionStore : ISessionStore
     // Users who never come back would otherwise keep their expired sessions in memory for good.
     private void SweepExpired(DateTimeOffset now)
     {
-        var next = Interlocked.Read(ref _nextSweepTicks);
-        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepInterval).UtcTicks, next) != next)
+        if (!_sweep.TryEnter(now))
         {
             return;
         }

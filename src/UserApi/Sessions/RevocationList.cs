@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 
+using UserApi.Hosting;
+
 namespace UserApi.Sessions;
 
 /// <summary>
@@ -9,10 +11,8 @@ namespace UserApi.Sessions;
 /// </summary>
 public sealed class RevocationList(TimeProvider time)
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
-
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
-    private long _nextSweepTicks;
+    private readonly IntervalGate _sweep = new(TimeSpan.FromMinutes(1));
 
     public bool IsRevoked(string sessionId) =>
         _revoked.TryGetValue(sessionId, out var until) && until > time.GetUtcNow();
@@ -26,8 +26,7 @@ public sealed class RevocationList(TimeProvider time)
     private void SweepExpired()
     {
         var now = time.GetUtcNow();
-        var next = Interlocked.Read(ref _nextSweepTicks);
-        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepInterval).UtcTicks, next) != next)
+        if (!_sweep.TryEnter(now))
         {
             return;
         }

@@ -23,20 +23,6 @@ public abstract class SessionTests(UserApiFactory app)
 
     private static string SessionOf(string accessToken) => Jwt.Payload(accessToken).GetProperty("sid").GetString()!;
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string accessToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path);
-        request.Headers.Authorization = ApiClient.Bearer(accessToken);
-        return client.SendAsync(request);
-    }
-
-    private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string accessToken)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = ApiClient.Bearer(accessToken);
-        return client.SendAsync(request);
-    }
-
     private async Task AssertSessionEndedAsync(IssuedTokens tokens, HttpClient? client = null)
     {
         client ??= _client;
@@ -128,7 +114,7 @@ public abstract class SessionTests(UserApiFactory app)
         {
             var (_, _, tokens) = await _client.NewSessionAsync();
             var refreshing = _client.RefreshAsync(tokens.RefreshToken);
-            var loggingOut = PostAsync(_client, "/user/logout", tokens.AccessToken);
+            var loggingOut = _client.SendWithTokenAsync(HttpMethod.Post, "/user/logout", tokens.AccessToken);
             var (refresh, logout) = (await refreshing, await loggingOut);
             Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
             if (refresh.StatusCode == HttpStatusCode.OK)
@@ -143,9 +129,9 @@ public abstract class SessionTests(UserApiFactory app)
     public async Task LogoutEndsTheSessionAndIsIdempotent()
     {
         var (_, _, tokens) = await _client.NewSessionAsync();
-        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(_client, "/user/logout", tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.SendWithTokenAsync(HttpMethod.Post, "/user/logout", tokens.AccessToken)).StatusCode);
         await AssertSessionEndedAsync(tokens);
-        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(_client, "/user/logout", tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.SendWithTokenAsync(HttpMethod.Post, "/user/logout", tokens.AccessToken)).StatusCode);
     }
 
     [Fact]
@@ -153,7 +139,7 @@ public abstract class SessionTests(UserApiFactory app)
     {
         var (_, username, first) = await _client.NewSessionAsync();
         var second = await TokensOf(await _client.LoginAsync(username));
-        await PostAsync(_client, "/user/logout", first.AccessToken);
+        await _client.SendWithTokenAsync(HttpMethod.Post, "/user/logout", first.AccessToken);
         await (await _client.UserInfoAsync(second.AccessToken)).AssertOkJsonAsync();
         await TokensOf(await _client.RefreshAsync(second.RefreshToken));
     }
@@ -164,7 +150,7 @@ public abstract class SessionTests(UserApiFactory app)
         var (_, username, first) = await _client.NewSessionAsync();
         var second = await TokensOf(await _client.LoginAsync(username));
         var (_, _, someoneElse) = await _client.NewSessionAsync();
-        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(_client, "/user/logout/all", second.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.SendWithTokenAsync(HttpMethod.Post, "/user/logout/all", second.AccessToken)).StatusCode);
         await AssertSessionEndedAsync(first);
         await AssertSessionEndedAsync(second);
         await (await _client.UserInfoAsync(someoneElse.AccessToken)).AssertOkJsonAsync();
@@ -181,7 +167,7 @@ public abstract class SessionTests(UserApiFactory app)
         app.Time.Advance(TimeSpan.FromSeconds(1));
         var second = await TokensOf(await _client.LoginAsync(username));
 
-        var list = await (await SendAsync(_client, HttpMethod.Get, "/user/sessions", first.AccessToken)).AssertOkJsonAsync();
+        var list = await (await _client.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", first.AccessToken)).AssertOkJsonAsync();
         var sessions = list.GetProperty("sessions").EnumerateArray().ToList();
         Assert.Equal(2, sessions.Count);
         Assert.Equal(SessionOf(second.AccessToken), sessions[0].GetProperty("id").GetString());
@@ -201,16 +187,16 @@ public abstract class SessionTests(UserApiFactory app)
         var second = await TokensOf(await _client.LoginAsync(username));
         var (_, _, stranger) = await _client.NewSessionAsync();
 
-        var strangers = await SendAsync(_client, HttpMethod.Delete, $"/user/sessions/{SessionOf(second.AccessToken)}", stranger.AccessToken);
+        var strangers = await _client.SendWithTokenAsync(HttpMethod.Delete, $"/user/sessions/{SessionOf(second.AccessToken)}", stranger.AccessToken);
         await strangers.AssertProblemAsync(HttpStatusCode.NotFound, "session_not_found");
         await (await _client.UserInfoAsync(second.AccessToken)).AssertOkJsonAsync();
 
-        var own = await SendAsync(_client, HttpMethod.Delete, $"/user/sessions/{SessionOf(second.AccessToken)}", first.AccessToken);
+        var own = await _client.SendWithTokenAsync(HttpMethod.Delete, $"/user/sessions/{SessionOf(second.AccessToken)}", first.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, own.StatusCode);
         await AssertSessionEndedAsync(second);
         await (await _client.UserInfoAsync(first.AccessToken)).AssertOkJsonAsync();
 
-        var unknown = await SendAsync(_client, HttpMethod.Delete, "/user/sessions/no-such-session", first.AccessToken);
+        var unknown = await _client.SendWithTokenAsync(HttpMethod.Delete, "/user/sessions/no-such-session", first.AccessToken);
         await unknown.AssertProblemAsync(HttpStatusCode.NotFound, "session_not_found");
     }
 
@@ -247,7 +233,7 @@ public abstract class SessionTests(UserApiFactory app)
             logins.Add(await TokensOf(await client.LoginAsync(username)));
         }
         await AssertSessionEndedAsync(oldest, client);
-        var list = await (await SendAsync(client, HttpMethod.Get, "/user/sessions", logins[^1].AccessToken)).AssertOkJsonAsync();
+        var list = await (await client.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", logins[^1].AccessToken)).AssertOkJsonAsync();
         Assert.Equal(3, list.GetProperty("sessions").GetArrayLength());
         foreach (var tokens in logins)
         {
@@ -300,8 +286,8 @@ public abstract class SessionTests(UserApiFactory app)
     public async Task AnonymousTokensHaveNoSessionsToManage()
     {
         var token = (await (await _client.PostAsync("/user/token", null)).AssertOkJsonAsync()).GetProperty("access_token").GetString()!;
-        await (await PostAsync(_client, "/user/logout", token)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        await (await SendAsync(_client, HttpMethod.Get, "/user/sessions", token)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await _client.SendWithTokenAsync(HttpMethod.Post, "/user/logout", token)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await _client.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", token)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]

@@ -56,6 +56,14 @@ public static class ApiClient
         return client.SendAsync(request);
     }
 
+    /// <summary>A bodiless request carrying the access token as a Bearer credential.</summary>
+    public static Task<HttpResponseMessage> SendWithTokenAsync(this HttpClient client, HttpMethod method, string path, string accessToken)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = Bearer(accessToken);
+        return client.SendAsync(request);
+    }
+
     public static Task<HttpResponseMessage> UserInfoAsync(this HttpClient client, string accessToken) =>
         client.GetWithAuthorizationAsync("/user/info", $"Bearer {accessToken}");
 
