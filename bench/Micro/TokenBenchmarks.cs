@@ -35,7 +35,7 @@ public class TokenBenchmarks
         }
         var now = DateTimeOffset.UtcNow;
         _user = new User(42, "alice", "alice", "$argon2id$", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
-        _session = new Session(Ids.New(), 42, Ids.New(), null, now, now, now, now.AddDays(7), "127.0.0.1", "bench");
+        _session = new Session(Ids.New(), 42, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "bench");
         _accessToken = _tokens.Issue(_user, _session).AccessToken;
         _cachingHandler.ValidateTokenAsync(_accessToken, _tokens.AccessValidation).GetAwaiter().GetResult();
     }

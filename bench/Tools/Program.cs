@@ -107,11 +107,18 @@ static async Task<int> RedisMemoryAsync(string host, int sessions)
     var before = await UsedMemoryAsync(server);
     var store = new RedisSessionStore(redis);
     var now = DateTimeOffset.UtcNow;
-    const string userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+    // A desktop Chrome user agent as browsers send it today (111 bytes).
+    const string userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    // Each session is refreshed once, as a live one is: it then holds the previous refresh jti too.
     await Parallel.ForEachAsync(Enumerable.Range(0, sessions), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
     {
-        var session = new Session(Ids.New(), 1_000_000 + i, Ids.New(), null, now, now, now, now.AddDays(7), $"203.0.{i / 256 % 256}.{i % 256}", userAgent);
+        var session = new Session(Ids.New(), 1_000_000 + i, Ids.New(), null, now, now, now.AddDays(7), $"203.0.{i / 256 % 256}.{i % 256}", userAgent);
         await store.CreateAsync(session, 50, CancellationToken.None);
+        var rotation = await store.RotateAsync(session.UserId, session.Id, session.RefreshJti, Ids.New(), now.AddMinutes(15), new RotationPolicy(TimeSpan.FromSeconds(10), TimeSpan.Zero), CancellationToken.None);
+        if (rotation.Status != RotationStatus.Rotated)
+        {
+            throw new InvalidOperationException($"Session {i} did not rotate: {rotation.Status}.");
+        }
     });
     var after = await UsedMemoryAsync(server);
     Console.WriteLine(JsonSerializer.Serialize(new { sessions, used_memory_before = before, used_memory_after = after, bytes_per_session = (after - before) / (double)sessions, user_agent_bytes = Encoding.UTF8.GetByteCount(userAgent) }));

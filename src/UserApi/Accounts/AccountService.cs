@@ -86,7 +86,7 @@ public sealed class AccountService(
         }
 
         var now = time.GetUtcNow();
-        var session = new Session(Ids.New(), user.Id, Ids.New(), null, now, now, now, now + _options.RefreshLifetime, client.Ip, client.UserAgent);
+        var session = new Session(Ids.New(), user.Id, Ids.New(), null, now, now, now + _options.RefreshLifetime, client.Ip, client.UserAgent);
         var evicted = await sessions.CreateAsync(session, _options.MaxSessionsPerUser, cancellationToken);
         await revoker.MarkRevokedAsync(evicted, cancellationToken);
         return tokens.Issue(user, session);

@@ -4,16 +4,11 @@ using StackExchange.Redis;
 namespace UserApi.Redis;
 
 /// <summary>
-/// The Redis key layout (DESIGN.md §4). Keys of one user share the hash tag <c>{u&lt;id&gt;}</c>, so a
-/// script touching a session and the user's session index runs on one Redis Cluster slot.
+/// The Redis key layout (DESIGN.md §4). Keys of one user carry the hash tag <c>{u&lt;id&gt;}</c>, so
+/// they live in one Redis Cluster slot.
 /// </summary>
 public static class RedisKeys
 {
-    public static RedisKey Session(long userId, string sessionId) => SessionPrefix(userId) + sessionId;
-
-    /// <summary>The part of a session key before the session id: the Lua scripts append ids to it.</summary>
-    public static string SessionPrefix(long userId) => $"session:{UserTag(userId)}:";
-
     /// <summary>Revoked session ids scored by when their access tokens have all expired (Unix ms).</summary>
     public static readonly RedisKey RevokedSessions = "revoked-sessions";
 
@@ -23,6 +18,7 @@ public static class RedisKeys
     /// <summary>Every instance listens here to learn of revocations at once.</summary>
     public static readonly RedisChannel SessionRevokedChannel = RedisChannel.Literal("session-revoked");
 
+    /// <summary>Every session of the user, in one value (see <see cref="Sessions.RedisSessionStore"/>).</summary>
     public static RedisKey Sessions(long userId) => $"sessions:{UserTag(userId)}";
 
     public static RedisKey UserById(long id) => $"cache:user:id:{id.ToString(CultureInfo.InvariantCulture)}";

@@ -46,11 +46,11 @@ public sealed class InMemorySessionStore : ISessionStore
             }
             if (session.RefreshJti == presentedJti)
             {
-                var rotated = session with { RefreshJti = nextJti, PreviousRefreshJti = presentedJti, RotatedAt = now, LastUsedAt = now };
+                var rotated = session with { RefreshJti = nextJti, PreviousRefreshJti = presentedJti, LastUsedAt = now };
                 sessions[sessionId] = rotated;
                 return new RotationResult(RotationStatus.Rotated, rotated);
             }
-            if (session.PreviousRefreshJti == presentedJti && now - session.RotatedAt <= policy.ReuseInterval && policy.ReuseInterval > TimeSpan.Zero)
+            if (session.PreviousRefreshJti == presentedJti && now - session.LastUsedAt <= policy.ReuseInterval && policy.ReuseInterval > TimeSpan.Zero)
             {
                 return new RotationResult(RotationStatus.Replayed, session);
             }

@@ -5,121 +5,128 @@ using UserApi.Redis;
 namespace UserApi.Sessions;
 
 /// <summary>
-/// Sessions in Redis: a hash <c>session:{u&lt;id&gt;}:&lt;sid&gt;</c> expiring at the session's absolute end,
-/// and the user's index <c>sessions:{u&lt;id&gt;}</c> (sid by creation time). Every change is one Lua script
-/// over keys of one hash slot, so it is atomic on a single node and on Redis Cluster alike.
+/// Sessions in Redis: all sessions of a user in one string key, <c>sessions:{u&lt;id&gt;}</c>, expiring with
+/// the last of them. One key per user rather than a hash per session plus an index keeps a session at
+/// a few hundred bytes (a Redis key costs about a hundred bytes before its value, and a hash holding a
+/// user agent longer than 64 bytes leaves Redis's compact encoding). Every change is one Lua script
+/// over that one key, so it is atomic on a single node and on Redis Cluster alike.
 /// </summary>
+/// <remarks>
+/// The value is one line per session, fields separated by tabs: id, refresh jti, previous refresh jti,
+/// created, last used, expires (Unix milliseconds), IP, user agent. Ids and jtis are base64url and the
+/// IP and user agent are stored with tabs and line breaks replaced, so a field never contains a separator.
+/// </remarks>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionStore
 {
-    // Short field names: every byte is multiplied by the number of live sessions.
-    private const string UserId = "u";
-    private const string RefreshJti = "j";
-    private const string PreviousRefreshJti = "pj";
-    private const string CreatedAt = "c";
-    private const string RotatedAt = "r";
-    private const string LastUsedAt = "l";
-    private const string ExpiresAt = "e";
-    private const string Ip = "ip";
-    private const string UserAgent = "ua";
+    private const int FieldCount = 8;
 
-    // The scripts build the keys of the user's other sessions from KEYS[2]'s prefix: they share its
-    // hash tag, so they live in the same cluster slot.
-    private const string Prune =
+    // Shared by every script: field positions, parsing, pruning and writing back the user's sessions.
+    private const string Codec =
         """
-        local function prune(index, prefix, now)
-          for _, sid in ipairs(redis.call('ZRANGE', index, 0, -1)) do
-            local e = redis.call('HGET', prefix .. sid, 'e')
-            if not e or tonumber(e) <= now then
-              redis.call('DEL', prefix .. sid)
-              redis.call('ZREM', index, sid)
+        local SID, JTI, PREVIOUS, CREATED, LAST_USED, EXPIRES = 1, 2, 3, 4, 5, 6
+
+        local function live(key, now)
+          local sessions = {}
+          local blob = redis.call('GET', key)
+          if blob then
+            for line in string.gmatch(blob, '[^\n]+') do
+              local s = {}
+              for field in string.gmatch(line .. '\t', '([^\t]*)\t') do
+                s[#s + 1] = field
+              end
+              if tonumber(s[EXPIRES]) > now then
+                sessions[#sessions + 1] = s
+              end
+            end
+          end
+          return sessions
+        end
+
+        local function save(key, sessions)
+          if #sessions == 0 then
+            redis.call('DEL', key)
+            return
+          end
+          local lines, last = {}, 0
+          for i, s in ipairs(sessions) do
+            lines[i] = table.concat(s, '\t')
+            last = math.max(last, tonumber(s[EXPIRES]))
+          end
+          redis.call('SET', key, table.concat(lines, '\n'), 'PXAT', string.format('%d', last))
+        end
+
+        local function find(sessions, sid)
+          for i, s in ipairs(sessions) do
+            if s[SID] == sid then
+              return i, s
             end
           end
         end
 
         """;
 
-    // KEYS: session, index. ARGV: sid, created, expires, now, max, prefix, field, value, ...
-    private const string CreateScript = Prune +
+    // KEYS: sessions. ARGV: now, max sessions, the new session's fields. Returns the evicted ids.
+    private const string CreateScript = Codec +
         """
-        prune(KEYS[2], ARGV[6], tonumber(ARGV[4]))
-        redis.call('HSET', KEYS[1], unpack(ARGV, 7))
-        redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-        local remaining = tonumber(ARGV[3]) - tonumber(ARGV[4])
-        if redis.call('PTTL', KEYS[2]) < remaining then
-          redis.call('PEXPIRE', KEYS[2], remaining)
-        end
+        local sessions = live(KEYS[1], tonumber(ARGV[1]))
+        sessions[#sessions + 1] = {unpack(ARGV, 3)}
+        table.sort(sessions, function(a, b) return tonumber(a[CREATED]) < tonumber(b[CREATED]) end)
         local evicted = {}
-        local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
-        if excess > 0 then
-          evicted = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
-          for _, sid in ipairs(evicted) do
-            redis.call('DEL', ARGV[6] .. sid)
-            redis.call('ZREM', KEYS[2], sid)
-          end
+        while #sessions > tonumber(ARGV[2]) do
+          evicted[#evicted + 1] = table.remove(sessions, 1)[SID]
         end
+        save(KEYS[1], sessions)
         return evicted
         """;
 
-    // KEYS: session, index. ARGV: presented, next, now, sid, reuse interval ms, idle timeout ms.
+    // KEYS: sessions. ARGV: sid, presented jti, next jti, now, reuse interval ms, idle timeout ms.
     // Returns {status, fields}: 0 not found, 1 rotated, 2 reused (deleted), 3 replayed within the grace window.
-    private const string RotateScript =
+    private const string RotateScript = Codec +
         """
-        local now = tonumber(ARGV[3])
-        local s = redis.call('HMGET', KEYS[1], 'j', 'pj', 'r', 'l', 'e')
-        if not s[1] or tonumber(s[5]) <= now then
+        local now = tonumber(ARGV[4])
+        local sessions = live(KEYS[1], now)
+        local i, s = find(sessions, ARGV[1])
+        if not s then
           return {0}
         end
         local idle = tonumber(ARGV[6])
-        if idle > 0 and now - tonumber(s[4]) > idle then
-          redis.call('DEL', KEYS[1])
-          redis.call('ZREM', KEYS[2], ARGV[4])
+        if idle > 0 and now - tonumber(s[LAST_USED]) > idle then
+          table.remove(sessions, i)
+          save(KEYS[1], sessions)
           return {0}
         end
-        if s[1] == ARGV[1] then
-          redis.call('HSET', KEYS[1], 'j', ARGV[2], 'pj', ARGV[1], 'r', ARGV[3], 'l', ARGV[3])
-          return {1, redis.call('HGETALL', KEYS[1])}
+        if s[JTI] == ARGV[2] then
+          s[PREVIOUS], s[JTI], s[LAST_USED] = s[JTI], ARGV[3], ARGV[4]
+          save(KEYS[1], sessions)
+          return {1, unpack(s)}
         end
         local interval = tonumber(ARGV[5])
-        if interval > 0 and s[2] == ARGV[1] and now - tonumber(s[3]) <= interval then
-          return {3, redis.call('HGETALL', KEYS[1])}
+        if interval > 0 and s[PREVIOUS] == ARGV[2] and now - tonumber(s[LAST_USED]) <= interval then
+          return {3, unpack(s)}
         end
-        local fields = redis.call('HGETALL', KEYS[1])
-        redis.call('DEL', KEYS[1])
-        redis.call('ZREM', KEYS[2], ARGV[4])
-        return {2, fields}
+        table.remove(sessions, i)
+        save(KEYS[1], sessions)
+        return {2, unpack(s)}
         """;
 
-    // KEYS: index. ARGV: prefix, now. Returns {sid, fields, sid, fields, ...} of live sessions.
-    private const string ListScript = Prune +
+    // KEYS: sessions. ARGV: now, sid to keep (may be empty), sids to delete (none: every other).
+    // Returns the ids deleted.
+    private const string RevokeScript = Codec +
         """
-        prune(KEYS[1], ARGV[1], tonumber(ARGV[2]))
-        local result = {}
-        for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-          table.insert(result, sid)
-          table.insert(result, redis.call('HGETALL', ARGV[1] .. sid))
+        local sessions = live(KEYS[1], tonumber(ARGV[1]))
+        local doomed = {}
+        for i = 3, #ARGV do
+          doomed[ARGV[i]] = true
         end
-        return result
-        """;
-
-    // KEYS: session, index. ARGV: sid.
-    private const string RevokeScript =
-        """
-        redis.call('ZREM', KEYS[2], ARGV[1])
-        return redis.call('DEL', KEYS[1])
-        """;
-
-    // KEYS: index. ARGV: prefix, except sid (may be empty). Returns the revoked ids.
-    private const string RevokeAllScript =
-        """
-        local revoked = {}
-        for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-          if sid ~= ARGV[2] then
-            redis.call('DEL', ARGV[1] .. sid)
-            redis.call('ZREM', KEYS[1], sid)
-            table.insert(revoked, sid)
+        local kept, revoked = {}, {}
+        for _, s in ipairs(sessions) do
+          if s[SID] == ARGV[2] or (#ARGV > 2 and not doomed[s[SID]]) then
+            kept[#kept + 1] = s
+          else
+            revoked[#revoked + 1] = s[SID]
           end
         end
+        save(KEYS[1], kept)
         return revoked
         """;
 
@@ -127,114 +134,98 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
 
     public async Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
-        var values = new List<RedisValue>
-        {
-            session.Id,
-            session.CreatedAt.ToUnixTimeMilliseconds(),
-            session.ExpiresAt.ToUnixTimeMilliseconds(),
-            session.CreatedAt.ToUnixTimeMilliseconds(),
-            maxSessions,
-            RedisKeys.SessionPrefix(session.UserId),
-            UserId, session.UserId,
-            RefreshJti, session.RefreshJti,
-            CreatedAt, session.CreatedAt.ToUnixTimeMilliseconds(),
-            RotatedAt, session.RotatedAt.ToUnixTimeMilliseconds(),
-            LastUsedAt, session.LastUsedAt.ToUnixTimeMilliseconds(),
-            ExpiresAt, session.ExpiresAt.ToUnixTimeMilliseconds(),
-        };
-        if (session.Ip is not null)
-        {
-            values.AddRange([Ip, session.Ip]);
-        }
-        if (session.UserAgent is not null)
-        {
-            values.AddRange([UserAgent, session.UserAgent]);
-        }
-        var evicted = await Database.ScriptEvaluateAsync(CreateScript, Keys(session.UserId, session.Id), [.. values]);
+        RedisValue[] arguments = [Milliseconds(session.CreatedAt), maxSessions, .. Fields(session)];
+        var evicted = await Database.ScriptEvaluateAsync(CreateScript, [RedisKeys.Sessions(session.UserId)], arguments);
         return [.. ((RedisResult[])evicted!).Select(r => (string)r!)];
     }
 
-    public async Task<Session?> FindAsync(long userId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var fields = await Database.HashGetAllAsync(RedisKeys.Session(userId, sessionId));
-        var session = Parse(sessionId, fields.ToDictionary(f => (string)f.Name!, f => f.Value));
-        return session is not null && session.ExpiresAt > now ? session : null;
-    }
+    public async Task<Session?> FindAsync(long userId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await ListAsync(userId, now, cancellationToken)).FirstOrDefault(s => s.Id == sessionId);
 
     public async Task<IReadOnlyList<Session>> ListAsync(long userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(ListScript, [RedisKeys.Sessions(userId)],
-            [RedisKeys.SessionPrefix(userId), now.ToUnixTimeMilliseconds()]))!;
-        var sessions = new List<Session>();
-        for (var i = 0; i + 1 < result.Length; i += 2)
+        var value = (string?)await Database.StringGetAsync(RedisKeys.Sessions(userId));
+        if (value is null)
         {
-            if (Parse((string)result[i]!, Pairs((RedisResult[])result[i + 1]!)) is { } session)
-            {
-                sessions.Add(session);
-            }
+            return [];
         }
-        return [.. sessions.OrderByDescending(s => s.CreatedAt)];
+        return [.. value.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => Parse(userId, line.Split('\t')))
+            .Where(s => s.ExpiresAt > now)
+            .OrderByDescending(s => s.CreatedAt)];
     }
 
     public async Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, RotationPolicy policy, CancellationToken cancellationToken)
     {
-        var result = await Database.ScriptEvaluateAsync(RotateScript, Keys(userId, sessionId),
+        var result = await Database.ScriptEvaluateAsync(RotateScript, [RedisKeys.Sessions(userId)],
         [
-            presentedJti, nextJti, now.ToUnixTimeMilliseconds(), sessionId,
+            sessionId, presentedJti, nextJti, Milliseconds(now),
             (long)policy.ReuseInterval.TotalMilliseconds, (long)policy.IdleTimeout.TotalMilliseconds,
         ]);
-        var parts = (RedisResult[])result!;
-        var session = parts.Length > 1 ? Parse(sessionId, Pairs((RedisResult[])parts[1]!)) : null;
-        return (int)parts[0] switch
+        var parts = (string[])result!;
+        var session = parts.Length > 1 ? Parse(userId, parts[1..]) : null;
+        return parts[0] switch
         {
-            1 => new RotationResult(RotationStatus.Rotated, session),
-            2 => new RotationResult(RotationStatus.Reused, session),
-            3 => new RotationResult(RotationStatus.Replayed, session),
+            "1" => new RotationResult(RotationStatus.Rotated, session),
+            "2" => new RotationResult(RotationStatus.Reused, session),
+            "3" => new RotationResult(RotationStatus.Replayed, session),
             _ => new RotationResult(RotationStatus.NotFound, null),
         };
     }
 
     public async Task<bool> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
-        (int)await Database.ScriptEvaluateAsync(RevokeScript, Keys(userId, sessionId), [sessionId]) > 0;
+        (await RevokeAsync(userId, keep: "", [sessionId])).Count > 0;
 
-    public async Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken) =>
+        RevokeAsync(userId, keep: exceptSessionId ?? "", []);
+
+    private async Task<IReadOnlyList<string>> RevokeAsync(long userId, string keep, string[] sessionIds)
     {
-        var revoked = await Database.ScriptEvaluateAsync(RevokeAllScript, [RedisKeys.Sessions(userId)],
-            [RedisKeys.SessionPrefix(userId), exceptSessionId ?? ""]);
-        return [.. ((RedisResult[])revoked!).Select(r => (string)r!)];
+        // The store keeps no clock: now = 0 keeps expired records (a revoked expired session is harmless),
+        // and the next create or refresh drops them.
+        RedisValue[] arguments = [0, keep, .. sessionIds.Select(id => (RedisValue)id)];
+        var revoked = await Database.ScriptEvaluateAsync(RevokeScript, [RedisKeys.Sessions(userId)], arguments);
+        return (string[])revoked!;
     }
 
-    private static RedisKey[] Keys(long userId, string sessionId) => [RedisKeys.Session(userId, sessionId), RedisKeys.Sessions(userId)];
+    private static RedisValue[] Fields(Session session) =>
+    [
+        session.Id,
+        session.RefreshJti,
+        session.PreviousRefreshJti ?? "",
+        Milliseconds(session.CreatedAt),
+        Milliseconds(session.LastUsedAt),
+        Milliseconds(session.ExpiresAt),
+        Clean(session.Ip),
+        Clean(session.UserAgent),
+    ];
 
-    private static Dictionary<string, RedisValue> Pairs(RedisResult[] flat)
+    private static Session Parse(long userId, string[] fields)
     {
-        var pairs = new Dictionary<string, RedisValue>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < flat.Length; i += 2)
+        if (fields.Length != FieldCount)
         {
-            pairs[(string)flat[i]!] = (RedisValue)flat[i + 1];
-        }
-        return pairs;
-    }
-
-    private static Session? Parse(string sessionId, IReadOnlyDictionary<string, RedisValue> fields)
-    {
-        if (!fields.TryGetValue(UserId, out var userId) || !fields.TryGetValue(RefreshJti, out var jti))
-        {
-            return null;
+            throw new InvalidDataException($"A session record of user {userId} has {fields.Length} fields, not {FieldCount}.");
         }
         return new Session(
-            sessionId,
-            (long)userId,
-            jti!,
-            fields.TryGetValue(PreviousRefreshJti, out var previous) ? (string?)previous : null,
-            Time(fields[CreatedAt]),
-            Time(fields[RotatedAt]),
-            Time(fields[LastUsedAt]),
-            Time(fields[ExpiresAt]),
-            fields.TryGetValue(Ip, out var ip) ? (string?)ip : null,
-            fields.TryGetValue(UserAgent, out var agent) ? (string?)agent : null);
+            fields[0],
+            userId,
+            fields[1],
+            NullIfEmpty(fields[2]),
+            Time(fields[3]),
+            Time(fields[4]),
+            Time(fields[5]),
+            NullIfEmpty(fields[6]),
+            NullIfEmpty(fields[7]));
     }
 
-    private static DateTimeOffset Time(RedisValue milliseconds) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)milliseconds!, CultureInfo.InvariantCulture));
+    // Header values may carry tabs (RFC 9110 §5.5); they would split the record.
+    private static string Clean(string? value) =>
+        value is null ? "" : value.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static long Milliseconds(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset Time(string milliseconds) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(milliseconds, CultureInfo.InvariantCulture));
 }

@@ -2,8 +2,9 @@ namespace UserApi.Sessions;
 
 /// <summary>
 /// A login: the refresh-token family it started. <see cref="RefreshJti"/> is the only refresh token of
-/// the family that may be used next; <see cref="RotatedAt"/> is when it was issued, and
-/// <see cref="PreviousRefreshJti"/> the one it replaced (honoured for a short grace window).
+/// the family that may be used next; <see cref="LastUsedAt"/> is when it was issued (the login or the
+/// last refresh), and <see cref="PreviousRefreshJti"/> the one it replaced (honoured for a short grace
+/// window).
 /// </summary>
 public sealed record Session(
     string Id,
@@ -11,7 +12,6 @@ public sealed record Session(
     string RefreshJti,
     string? PreviousRefreshJti,
     DateTimeOffset CreatedAt,
-    DateTimeOffset RotatedAt,
     DateTimeOffset LastUsedAt,
     DateTimeOffset ExpiresAt,
     string? Ip,

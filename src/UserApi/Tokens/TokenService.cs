@@ -63,7 +63,7 @@ public sealed class TokenService
     /// </summary>
     public TokenPair Issue(User user, Session session)
     {
-        var issuedAt = session.RotatedAt;
+        var issuedAt = session.LastUsedAt;
         var accessExpires = Min(issuedAt + _options.AccessLifetime, session.ExpiresAt);
         var access = Handler.CreateToken(new SecurityTokenDescriptor
         {

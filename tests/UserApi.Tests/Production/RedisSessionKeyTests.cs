@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using UserApi.Redis;
@@ -13,38 +14,51 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
     private IDatabase Redis => app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     [Fact]
-    public async Task EverySessionKeyHasATimeToLiveUpToTheSessionEnd()
+    public async Task TheUsersSessionsKeyExpiresWithTheSessionAndKeepsItsExpiryThroughARefresh()
     {
         var (id, _, tokens) = await _client.NewSessionAsync();
-        var sessionId = Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!;
-        await AssertExpiringAsync(RedisKeys.Session(id, sessionId), tokens.RefreshExpiresIn);
         await AssertExpiringAsync(RedisKeys.Sessions(id), tokens.RefreshExpiresIn);
 
-        // A rotation rewrites the session hash; its expiry must survive the write.
+        // A rotation rewrites the value; its expiry must survive the write.
         await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
-        await AssertExpiringAsync(RedisKeys.Session(id, sessionId), tokens.RefreshExpiresIn);
+        await AssertExpiringAsync(RedisKeys.Sessions(id), tokens.RefreshExpiresIn);
     }
 
     [Fact]
-    public async Task ASessionAndItsUsersIndexShareOneClusterSlot()
+    public async Task AllSessionsOfAUserLiveInOneKeyOneLineEach()
     {
-        var (id, _, tokens) = await _client.NewSessionAsync();
-        var sessionId = Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!;
-        var multiplexer = app.Services.GetRequiredService<IConnectionMultiplexer>();
-        Assert.Equal(multiplexer.HashSlot(RedisKeys.Session(id, sessionId)), multiplexer.HashSlot(RedisKeys.Sessions(id)));
-        Assert.True(await Redis.SortedSetScoreAsync(RedisKeys.Sessions(id), sessionId) is not null);
+        var (id, name, first) = await _client.NewSessionAsync();
+        var second = (await (await _client.LoginAsync(name)).Content.ReadFromJsonAsync<IssuedTokens>())!;
+        var value = (string?)await Redis.StringGetAsync(RedisKeys.Sessions(id));
+        Assert.NotNull(value);
+        var lines = value!.Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(
+            new[] { SessionId(first.AccessToken), SessionId(second.AccessToken) }.Order(),
+            lines.Select(line => line.Split('\t')[0]).Order());
     }
 
     [Fact]
-    public async Task AReusedRefreshTokenDeletesTheSessionKeys()
+    public async Task AUserAgentWithTabsAndLineBreaksCannotSplitTheRecord()
+    {
+        var (id, name, _) = await _client.NewSessionAsync();
+        var login = new HttpRequestMessage(HttpMethod.Post, "/user/login") { Content = JsonContent.Create(new { username = name, password = ApiClient.Password }) };
+        login.Headers.TryAddWithoutValidation("User-Agent", "agent\twith\ttabs");
+        var tokens = await (await _client.SendAsync(login)).AssertOkJsonAsync();
+        var sessions = await (await _client.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", tokens.GetProperty("accessToken").GetString()!)).AssertOkJsonAsync();
+        Assert.Equal(2, sessions.GetProperty("sessions").GetArrayLength());
+        Assert.Contains(sessions.GetProperty("sessions").EnumerateArray(), s => s.GetProperty("userAgent").GetString() == "agent with tabs");
+        Assert.All(((string)(await Redis.StringGetAsync(RedisKeys.Sessions(id)))!).Split('\n'), line => Assert.Equal(8, line.Split('\t').Length));
+    }
+
+    [Fact]
+    public async Task AReusedRefreshTokenDeletesTheUsersOnlySessionKey()
     {
         var (id, _, tokens) = await _client.NewSessionAsync();
-        var sessionId = Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!;
         var second = await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
         await (await _client.RefreshAsync(second.GetProperty("refreshToken").GetString()!)).AssertOkJsonAsync();
         await (await _client.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(System.Net.HttpStatusCode.Unauthorized, "refresh_token_reused");
-        Assert.False(await Redis.KeyExistsAsync(RedisKeys.Session(id, sessionId)));
-        Assert.Null(await Redis.SortedSetScoreAsync(RedisKeys.Sessions(id), sessionId));
+        Assert.False(await Redis.KeyExistsAsync(RedisKeys.Sessions(id)));
     }
 
     [Fact]
@@ -61,6 +75,8 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
         var score = await Redis.SortedSetScoreAsync(RedisKeys.RevokedSessions, Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!);
         Assert.NotNull(score);
     }
+
+    private static string SessionId(string accessToken) => Jwt.Payload(accessToken).GetProperty("sid").GetString()!;
 
     private async Task AssertExpiringAsync(RedisKey key, long lifetimeSeconds)
     {
