@@ -1,5 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -109,8 +109,8 @@ public static class UserApiServiceCollectionExtensions
             }
         });
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, AuthenticationSetup>();
+        services.AddAuthentication(AccessTokenAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthentication>(AccessTokenAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(UserEndpoints.RegisteredUserPolicy, policy => policy.RequireClaim(TokenClaims.UserId));
 
@@ -141,9 +141,10 @@ public static class UserApiServiceCollectionExtensions
     public static WebApplication UseUserApi(this WebApplication app)
     {
         // The forwarded-headers middleware trusts every peer when it has no known proxies: run it only with some.
-        app.UseWhen(
-            context => context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.TrustedProxies.Count > 0,
-            branch => branch.UseForwardedHeaders());
+        if (app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();

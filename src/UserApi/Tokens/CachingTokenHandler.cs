@@ -23,7 +23,7 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        // JwtBearer clones the parameters for every request: the token kind they validate is what must match.
+        // The same token string may be presented as the other kind: the kind validated is part of the key.
         var kind = TokenService.KindOf(validationParameters);
         if (_validated.TryGetValue(token, out var entry) && entry.Kind == kind)
         {
@@ -44,6 +44,10 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
             {
                 _validated.Clear();
             }
+            // The library's identity reads each claim back out of the token on every look-up; a cached
+            // identity is read on every request, so it gets its claims materialised once.
+            var claims = result.ClaimsIdentity;
+            result.ClaimsIdentity = new CaseSensitiveClaimsIdentity([.. claims.Claims], claims.AuthenticationType, claims.NameClaimType, claims.RoleClaimType);
             _validated[token] = new Entry(kind, result, jwt.ValidFrom, jwt.ValidTo);
         }
         return result;

@@ -54,7 +54,7 @@ public sealed class TokenService
         _refreshValidation = Validation(TokenClaims.RefreshTokenType, [refreshKey]);
     }
 
-    /// <summary>What the JwtBearer handler checks access tokens against.</summary>
+    /// <summary>What <see cref="Hosting.AccessTokenAuthentication"/> checks access tokens against.</summary>
     public TokenValidationParameters AccessValidation { get; }
 
     /// <summary>

@@ -19,7 +19,9 @@ public abstract class CacheCoherenceTests(UserApiFactory app)
 
         var changed = await a.PostJsonAsync("/user/password", $$"""{"oldPassword":"{{ApiClient.Password}}","newPassword":"changed on instance A"}""", $"Bearer {onA.AccessToken}");
         Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
-        await (await b.UserInfoAsync(onB.AccessToken)).AssertInvalidTokenAsync("session_revoked");
+        // B learns of the revocation from Redis pub/sub, milliseconds later.
+        var refused = await Poll.UntilAsync(() => b.UserInfoAsync(onB.AccessToken), r => r.StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5));
+        await refused.AssertInvalidTokenAsync("session_revoked");
 
         // B must check the new hash, not the one it had cached.
         var onB2 = (await (await b.LoginAsync(username, "changed on instance A")).Content.ReadFromJsonAsync<IssuedTokens>())!;

@@ -24,20 +24,7 @@ public sealed class RedisOutageTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode);
 
         await redis.RestartAsync();
-        await WaitUntilAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
+        await Poll.UntilAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
         await (await client.LoginAsync(username)).AssertOkJsonAsync();
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail("The condition did not become true within 10 seconds.");
     }
 }
