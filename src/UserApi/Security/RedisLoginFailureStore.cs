@@ -1,17 +1,18 @@
 using StackExchange.Redis;
+using UserApi.Redis;
 
 namespace UserApi.Security;
 
 /// <summary>Counters in Redis hashes <c>login-fail:{...}</c> (count, last failure), shared by every instance.</summary>
 public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILoginFailureStore
 {
-    private const string RecordScript =
+    private static readonly RedisScript RecordScript = new(
         """
         local count = redis.call('HINCRBY', KEYS[1], 'c', 1)
         redis.call('HSET', KEYS[1], 'l', ARGV[1])
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
         return count
-        """;
+        """);
 
     public async Task<LoginFailures> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -23,7 +24,7 @@ public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILogi
 
     public async Task<LoginFailures> RecordAsync(string key, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken)
     {
-        var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(RecordScript, [Key(key)],
+        var count = (long)await RecordScript.EvaluateAsync(redis.GetDatabase(), [Key(key)],
             [now.ToUnixTimeMilliseconds(), (long)window.TotalMilliseconds]);
         return new LoginFailures(count, now);
     }

@@ -66,7 +66,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         """;
 
     // KEYS: sessions. ARGV: now, max sessions, the new session's fields. Returns the evicted ids.
-    private const string CreateScript = Codec +
+    private static readonly RedisScript CreateScript = new(Codec +
         """
         local sessions = live(KEYS[1], tonumber(ARGV[1]))
         sessions[#sessions + 1] = {unpack(ARGV, 3)}
@@ -77,11 +77,11 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         end
         save(KEYS[1], sessions)
         return evicted
-        """;
+        """);
 
     // KEYS: sessions. ARGV: sid, presented jti, next jti, now, reuse interval ms, idle timeout ms.
-    // Returns {status, fields}: 0 not found, 1 rotated, 2 reused (deleted), 3 replayed within the grace window.
-    private const string RotateScript = Codec +
+    // Returns {status, record}: 0 not found, 1 rotated, 2 reused (deleted), 3 replayed within the grace window.
+    private static readonly RedisScript RotateScript = new(Codec +
         """
         local now = tonumber(ARGV[4])
         local sessions = live(KEYS[1], now)
@@ -98,20 +98,20 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         if s[JTI] == ARGV[2] then
           s[PREVIOUS], s[JTI], s[LAST_USED] = s[JTI], ARGV[3], ARGV[4]
           save(KEYS[1], sessions)
-          return {1, unpack(s)}
+          return {1, table.concat(s, '\t')}
         end
         local interval = tonumber(ARGV[5])
         if interval > 0 and s[PREVIOUS] == ARGV[2] and now - tonumber(s[LAST_USED]) <= interval then
-          return {3, unpack(s)}
+          return {3, table.concat(s, '\t')}
         end
         table.remove(sessions, i)
         save(KEYS[1], sessions)
-        return {2, unpack(s)}
-        """;
+        return {2, table.concat(s, '\t')}
+        """);
 
     // KEYS: sessions. ARGV: now, sid to keep (may be empty), sids to delete (none: every other).
     // Returns the ids deleted.
-    private const string RevokeScript = Codec +
+    private static readonly RedisScript RevokeScript = new(Codec +
         """
         local sessions = live(KEYS[1], tonumber(ARGV[1]))
         local doomed = {}
@@ -128,14 +128,14 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         end
         save(KEYS[1], kept)
         return revoked
-        """;
+        """);
 
     private IDatabase Database => redis.GetDatabase();
 
     public async Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
         RedisValue[] arguments = [Milliseconds(session.CreatedAt), maxSessions, .. Fields(session)];
-        var evicted = await Database.ScriptEvaluateAsync(CreateScript, [RedisKeys.Sessions(session.UserId)], arguments);
+        var evicted = await CreateScript.EvaluateAsync(Database, [RedisKeys.Sessions(session.UserId)], arguments);
         return [.. ((RedisResult[])evicted!).Select(r => (string)r!)];
     }
 
@@ -157,13 +157,13 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
 
     public async Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, RotationPolicy policy, CancellationToken cancellationToken)
     {
-        var result = await Database.ScriptEvaluateAsync(RotateScript, [RedisKeys.Sessions(userId)],
+        var result = await RotateScript.EvaluateAsync(Database, [RedisKeys.Sessions(userId)],
         [
             sessionId, presentedJti, nextJti, Milliseconds(now),
             (long)policy.ReuseInterval.TotalMilliseconds, (long)policy.IdleTimeout.TotalMilliseconds,
         ]);
         var parts = (string[])result!;
-        var session = parts.Length > 1 ? Parse(userId, parts[1..]) : null;
+        var session = parts.Length > 1 ? Parse(userId, parts[1].Split('\t')) : null;
         return parts[0] switch
         {
             "1" => new RotationResult(RotationStatus.Rotated, session),
@@ -184,7 +184,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         // The store keeps no clock: now = 0 keeps expired records (a revoked expired session is harmless),
         // and the next create or refresh drops them.
         RedisValue[] arguments = [0, keep, .. sessionIds.Select(id => (RedisValue)id)];
-        var revoked = await Database.ScriptEvaluateAsync(RevokeScript, [RedisKeys.Sessions(userId)], arguments);
+        var revoked = await RevokeScript.EvaluateAsync(Database, [RedisKeys.Sessions(userId)], arguments);
         return (string[])revoked!;
     }
 

@@ -132,10 +132,12 @@ public sealed class TokenService
         {
             return (null, result.Exception is SecurityTokenExpiredException ? RefreshTokenFailure.Expired : RefreshTokenFailure.Invalid);
         }
-        if (result.Claims.TryGetValue(TokenClaims.Subject, out var subject) && subject is string sub
-            && long.TryParse(sub, NumberStyles.None, CultureInfo.InvariantCulture, out var userId)
-            && result.Claims.TryGetValue(TokenClaims.SessionId, out var sid) && sid is string sessionId
-            && result.Claims.TryGetValue(TokenClaims.TokenId, out var jti) && jti is string tokenId)
+        // Read from the token itself: building the claims identity would cost a fifth of the validation.
+        if (result.SecurityToken is JsonWebToken jwt
+            && jwt.TryGetPayloadValue<string>(TokenClaims.Subject, out var subject)
+            && long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out var userId)
+            && jwt.TryGetPayloadValue<string>(TokenClaims.SessionId, out var sessionId)
+            && jwt.TryGetPayloadValue<string>(TokenClaims.TokenId, out var tokenId))
         {
             return (new RefreshTokenClaims(userId, sessionId, tokenId), default);
         }

@@ -62,6 +62,23 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
     }
 
     [Fact]
+    public async Task RefreshAndLoginWorkAfterRedisForgetsItsScripts()
+    {
+        var (_, name, tokens) = await _client.NewSessionAsync();
+        await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
+
+        // A restart or failover empties the server's script cache: the scripts are sent again in full.
+        var multiplexer = app.Services.GetRequiredService<IConnectionMultiplexer>();
+        foreach (var server in multiplexer.GetServers())
+        {
+            await server.ExecuteAsync("SCRIPT", "FLUSH");
+        }
+        var second = await (await _client.LoginAsync(name)).AssertOkJsonAsync();
+        await (await _client.RefreshAsync(second.GetProperty("refreshToken").GetString()!)).AssertOkJsonAsync();
+        await (await _client.LoginAsync(name, "a wrong password")).AssertProblemAsync(System.Net.HttpStatusCode.Unauthorized, "invalid_credentials");
+    }
+
+    [Fact]
     public async Task AnInstanceStartedAfterARevocationRefusesTheToken()
     {
         var (_, _, tokens) = await _client.NewSessionAsync();
