@@ -16,6 +16,7 @@ return args switch
     ["tokens", var url, var users, var file] => await TokensAsync(url, int.Parse(users), file, identity: false),
     ["identity-tokens", var url, var users, var file] => await TokensAsync(url, int.Parse(users), file, identity: true),
     ["redis-memory", var host, var sessions] => await RedisMemoryAsync(host, int.Parse(sessions)),
+    ["redis-client", var host, var seconds] => await RedisClientAsync(host, int.Parse(seconds)),
     ["hash", var password] => Print(await new PasswordHasher().HashAsync(password)),
     ["login-tokens", var url, var prefix, var count, var stride, var file] => await LoginTokensAsync(url, prefix, int.Parse(count), int.Parse(stride), file),
     ["report", var raw, var output] => Report.Write(raw, output),
@@ -24,7 +25,7 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | hash PASSWORD");
+    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD");
     return 2;
 }
 
@@ -123,6 +124,63 @@ static async Task<int> RedisMemoryAsync(string host, int sessions)
     var after = await UsedMemoryAsync(server);
     Console.WriteLine(JsonSerializer.Serialize(new { sessions, used_memory_before = before, used_memory_after = after, bytes_per_session = (after - before) / (double)sessions, user_agent_bytes = Encoding.UTF8.GetByteCount(userAgent) }));
     await server.FlushDatabaseAsync();
+    return 0;
+}
+
+// What the Redis client alone costs the service's core: 64 callers in a loop (as 64 wrk connections), first
+// PING, then the session rotation a refresh makes (RedisSessionStore.RotateAsync, the same script and
+// arguments). Run pinned to the server core: the rates bound what a refresh can reach there.
+static async Task<int> RedisClientAsync(string host, int seconds)
+{
+    await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options([new RedisNodeOptions { Host = host }], "bench"));
+    var store = new RedisSessionStore(redis);
+    var now = DateTimeOffset.UtcNow;
+    var policy = new RotationPolicy(TimeSpan.FromSeconds(10), TimeSpan.Zero);
+    var sessions = Enumerable.Range(0, 64).Select(i => new Session(Ids.New(), 2_000_000 + i, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "bench")).ToArray();
+    foreach (var session in sessions)
+    {
+        await store.CreateAsync(session, 50, CancellationToken.None);
+    }
+
+    async Task<double> RateAsync(Func<int, Task> operation)
+    {
+        long count = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, sessions.Length).Select(async caller =>
+        {
+            while (stopwatch.Elapsed < until)
+            {
+                await operation(caller);
+                Interlocked.Increment(ref count);
+            }
+        }));
+        return Math.Round(count / stopwatch.Elapsed.TotalSeconds);
+    }
+
+    var database = redis.GetDatabase();
+    await RateAsync(_ => database.PingAsync()); // warm-up
+    var ping = await RateAsync(_ => database.PingAsync());
+    var jtis = sessions.Select(s => s.RefreshJti).ToArray();
+    async Task RotateAsync(int caller)
+    {
+        var next = Ids.New();
+        var result = await store.RotateAsync(sessions[caller].UserId, sessions[caller].Id, jtis[caller], next, DateTimeOffset.UtcNow, policy, CancellationToken.None);
+        if (result.Status != RotationStatus.Rotated)
+        {
+            throw new InvalidOperationException($"Rotation failed: {result.Status}.");
+        }
+        jtis[caller] = next;
+    }
+    await RateAsync(RotateAsync); // warm-up
+    var rotate = await RateAsync(RotateAsync);
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        ping_per_second = ping,
+        rotate_per_second = rotate,
+        rotate_client_microseconds = Math.Round(1_000_000 / rotate, 1),
+        command = $"bench-tools redis-client {host} {seconds}, pinned to the server core",
+    }));
     return 0;
 }
 
