@@ -50,9 +50,11 @@ stop_server() {
     server_pid=""
   fi
 }
+baseline_pid=""
 cleanup() {
   local status=$?
   stop_server
+  [[ -n "$baseline_pid" ]] && { kill "$baseline_pid" 2>/dev/null; wait "$baseline_pid" 2>/dev/null; }
   stop_servers
   rm -rf "$work"
   exit "$status"
@@ -82,14 +84,33 @@ wrk_run() {
     -s "$root/bench/wrk/$script" "$url" -- "$@" | tail -n 1
 }
 
+# paired BASELINE: the baseline's rate measured right now, just before a measured run, so that each ratio
+# compares two runs a few seconds apart on the same machine (this VM's speed drifts by 20 % within minutes):
+# "baseline:hello" drives the baseline server (kept running, idle otherwise, on the server core), "argon2"
+# times raw Argon2id verifies on the server core. Prints nothing for other baselines.
+paired() {
+  case $1 in
+    baseline:hello) wrk_run "$duration" "$baseline_url" get.lua - /hello | sed 's/.*"rps":\([0-9.]*\).*/\1/' ;;
+    argon2) taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" argon2 "$duration" | sed 's/.*"verifies_per_second":\([0-9.]*\).*/\1/' ;;
+  esac
+}
+
+# record_run SECTION SERVER SCENARIO BASELINE RUN PAIRED WRK_JSON
+record_run() {
+  local pair=""
+  [[ -n "$6" ]] && pair="\"paired_baseline\":$6,"
+  record "{\"kind\":\"wrk\",\"section\":\"$1\",\"server\":\"$2\",\"scenario\":\"$3\",\"baseline\":\"$4\",\"run\":$5,$pair${7:1}"
+  log "$2 $3 run $5: $7 (paired baseline: ${6:-none})"
+}
+
 # measure SECTION SERVER SCENARIO BASELINE URL SCRIPT ARGS...: warm-up, then the measured runs.
 measure() {
   local section=$1 server=$2 scenario=$3 baseline=$4 url=$5 script=$6; shift 6
   ((warm_scenario > 0)) && wrk_run "$warm_scenario" "$url" "$script" "$@" >/dev/null
   for ((run = 1; run <= runs; run++)); do
+    local pair; pair=$(paired "$baseline")
     local result; result=$(wrk_run "$duration" "$url" "$script" "$@")
-    record "{\"kind\":\"wrk\",\"section\":\"$section\",\"server\":\"$server\",\"scenario\":\"$scenario\",\"baseline\":\"$baseline\",\"run\":$run,${result:1}"
-    log "$server $scenario run $run: $result"
+    record_run "$section" "$server" "$scenario" "$baseline" "$run" "$pair" "$result"
   done
 }
 
@@ -106,9 +127,9 @@ measure_refresh() {
   fi
   for ((run = 1; run <= runs; run++)); do
     local chain=${chains[next % ${#chains[@]}]}; next=$((next + 1))
+    local pair; pair=$(paired "$baseline")
     local result; result=$(wrk_run "$duration" "$url" refresh.lua "$chain" "$path" 1)
-    record "{\"kind\":\"wrk\",\"section\":\"$section\",\"server\":\"$server\",\"scenario\":\"$scenario\",\"baseline\":\"$baseline\",\"run\":$run,${result:1}"
-    log "$server $scenario run $run: $result"
+    record_run "$section" "$server" "$scenario" "$baseline" "$run" "$pair" "$result"
   done
 }
 
@@ -135,7 +156,7 @@ port=18080
 start_server baseline $port /hello dotnet "$work/baseline/baseline.dll" --urls "http://127.0.0.1:$port"
 warm "http://127.0.0.1:$port" get.lua - /hello
 measure "Throughput" baseline hello "" "http://127.0.0.1:$port" get.lua - /hello
-stop_server
+baseline_url="http://127.0.0.1:$port" baseline_pid=$server_pid server_pid=""
 
 # 2. UserApi, each mode
 userapi_scenarios() { # MODE PORT

@@ -4,7 +4,8 @@ using System.Text.Json;
 
 /// <summary>
 /// Turns the raw measurements of bench/run.sh (one JSON object a line) into the markdown tables of
-/// bench/RESULTS.md: the median of the measured runs of each scenario, and its ratio to its baseline.
+/// bench/RESULTS.md: the median of the measured runs of each scenario, and its ratio to its baseline (the
+/// median of per-run ratios where each run was paired with a baseline run just before it).
 /// </summary>
 public static class Report
 {
@@ -33,8 +34,13 @@ public static class Report
             {
                 var rps = Median(row.Runs, "rps");
                 var errors = row.Runs.Sum(r => r.GetProperty("non2xx").GetInt64() + r.GetProperty("socket_errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
+                var paired = row.Runs.Where(r => r.TryGetProperty("paired_baseline", out _)).ToList();
                 var baseline = row.Baseline switch
                 {
+                    // Each run against the baseline measured just before it: the median of those ratios.
+                    _ when paired.Count == row.Runs.Count && paired.Count > 0 =>
+                        $"{MedianOf([.. paired.Select(r => r.GetProperty("rps").GetDouble() / r.GetProperty("paired_baseline").GetDouble())]):P0} of {Describe(row.Baseline)} "
+                        + $"(paired runs; its median {Median(paired, "paired_baseline"):F1}/s)",
                     "" => "",
                     "argon2" => double.IsNaN(argon2Median) ? "" : $"{rps / argon2Median:P0} of raw Argon2id verify ({argon2Median:F1}/s)",
                     var b when b.Contains(':') && medians.TryGetValue((b.Split(':')[0], b.Split(':')[1]), out var reference) =>
@@ -65,6 +71,8 @@ public static class Report
         Console.Write(text);
         return 0;
     }
+
+    private static string Describe(string baseline) => baseline == "argon2" ? "raw Argon2id verify" : baseline.Replace(':', ' ');
 
     private static double Median(List<JsonElement> runs, string property) => MedianOf([.. runs.Select(r => r.GetProperty(property).GetDouble())]);
 
