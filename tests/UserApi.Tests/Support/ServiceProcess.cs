@@ -85,6 +85,11 @@ public sealed class ServiceProcess : IAsyncDisposable
             catch (HttpRequestException)
             {
             }
+            catch (TaskCanceledException)
+            {
+                // One attempt outlived the client's timeout (a starting process under the parallel suite's
+                // load): that is "not yet", like a refused connection; the overall timeout still applies.
+            }
             await Task.Delay(20);
         }
         throw new TimeoutException($"{url} did not answer 200 within {timeout}:\n{Output}");
