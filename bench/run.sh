@@ -91,7 +91,7 @@ wrk_run() {
 paired() {
   case $1 in
     baseline:hello) wrk_run "$duration" "$baseline_url" get.lua - /hello | sed 's/.*"rps":\([0-9.]*\).*/\1/' ;;
-    argon2) taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" argon2 "$duration" | sed 's/.*"verifies_per_second":\([0-9.]*\).*/\1/' ;;
+    argon2) pinned_tools argon2 "$duration" | sed 's/.*"verifies_per_second":\([0-9.]*\).*/\1/' ;;
   esac
 }
 
@@ -145,6 +145,7 @@ dotnet publish "$root/bench/Baseline/Baseline.csproj" -c Release -o "$work/basel
 dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
 $smoke || dotnet publish "$root/bench/Peers/IdentityApi/IdentityApi.csproj" -c Release -o "$work/identity" >/dev/null
 tools() { dotnet "$work/tools/bench-tools.dll" "$@"; }
+pinned_tools() { taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" "$@"; } # on the server core
 
 secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop)
 # Benchmark traffic comes from one address: lift the per-IP lock, keep everything else as shipped.
@@ -204,7 +205,7 @@ if ! $smoke; then
 
   # 4. Raw Argon2id verify rate on one core, the login baseline
   for ((run = 1; run <= runs; run++)); do
-    record "$(taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" argon2 "$duration" | sed 's/^{/{"kind":"argon2",/')"
+    record "$(pinned_tools argon2 "$duration" | sed 's/^{/{"kind":"argon2",/')"
   done
 
   # 5. Scale: 1,000 and 1,000,000 users in MySQL
@@ -227,7 +228,7 @@ if ! $smoke; then
 
   # 6. Redis memory per session, and what the Redis client costs the server core per rotation
   record "{\"kind\":\"redis-memory\",\"value\":$(tools redis-memory "127.0.0.1:$redis_port" 100000)}"
-  record "{\"kind\":\"redis-client\",\"value\":$(taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" redis-client "127.0.0.1:$redis_port" "$duration")}"
+  record "{\"kind\":\"redis-client\",\"value\":$(pinned_tools redis-client "127.0.0.1:$redis_port" "$duration")}"
   stop_servers
 
   # 7. Start-up to the first 200 in embedded mode

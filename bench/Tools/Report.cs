@@ -9,7 +9,7 @@ using System.Text.Json;
 /// </summary>
 public static class Report
 {
-    private sealed record Row(string Section, string Server, string Scenario, string Baseline, List<JsonElement> Runs, JsonElement Last);
+    private sealed record Row(string Section, string Server, string Scenario, string Baseline, List<JsonElement> Runs);
 
     public static int Write(string rawPath, string outputPath)
     {
@@ -17,9 +17,8 @@ public static class Report
         var measurements = lines.Where(l => l.GetProperty("kind").GetString() == "wrk").ToList();
         var rows = measurements
             .GroupBy(m => (Section: m.GetProperty("section").GetString()!, Server: m.GetProperty("server").GetString()!, Scenario: m.GetProperty("scenario").GetString()!))
-            .Select(g => new Row(g.Key.Section, g.Key.Server, g.Key.Scenario, g.First().GetProperty("baseline").GetString()!, [.. g], g.Last()))
+            .Select(g => new Row(g.Key.Section, g.Key.Server, g.Key.Scenario, g.First().GetProperty("baseline").GetString()!, [.. g]))
             .ToList();
-        var medians = rows.ToDictionary(r => (r.Server, r.Scenario), r => Median(r.Runs, "rps"));
         var argon2 = lines.Where(l => l.GetProperty("kind").GetString() == "argon2").Select(l => l.GetProperty("verifies_per_second").GetDouble()).ToList();
         var argon2Median = argon2.Count > 0 ? MedianOf(argon2) : double.NaN;
 
@@ -34,19 +33,12 @@ public static class Report
             {
                 var rps = Median(row.Runs, "rps");
                 var errors = row.Runs.Sum(r => r.GetProperty("non2xx").GetInt64() + r.GetProperty("socket_errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
+                // Each run against the baseline measured just before it (bench/run.sh, paired): the median of those ratios.
                 var paired = row.Runs.Where(r => r.TryGetProperty("paired_baseline", out _)).ToList();
-                var baseline = row.Baseline switch
-                {
-                    // Each run against the baseline measured just before it: the median of those ratios.
-                    _ when paired.Count == row.Runs.Count && paired.Count > 0 =>
-                        $"{MedianOf([.. paired.Select(r => r.GetProperty("rps").GetDouble() / r.GetProperty("paired_baseline").GetDouble())]):P0} of {Describe(row.Baseline)} "
-                        + $"(paired runs; its median {Median(paired, "paired_baseline"):F1}/s)",
-                    "" => "",
-                    "argon2" => double.IsNaN(argon2Median) ? "" : $"{rps / argon2Median:P0} of raw Argon2id verify ({argon2Median:F1}/s)",
-                    var b when b.Contains(':') && medians.TryGetValue((b.Split(':')[0], b.Split(':')[1]), out var reference) =>
-                        $"{rps / reference:P0} of {b.Replace(':', ' ')} ({reference:F0}/s)",
-                    _ => "",
-                };
+                var baseline = paired.Count == row.Runs.Count && paired.Count > 0
+                    ? $"{MedianOf([.. paired.Select(r => r.GetProperty("rps").GetDouble() / r.GetProperty("paired_baseline").GetDouble())]):P0} of {Describe(row.Baseline)} "
+                        + $"(paired runs; its median {Median(paired, "paired_baseline"):F1}/s)"
+                    : "";
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Server} | {row.Scenario} | {rps:F0} | {Median(row.Runs, "p50_ms"):F2} | {Median(row.Runs, "p99_ms"):F2} | {errors} | {row.Runs.Count} | {baseline} |");
             }
             text.AppendLine();

@@ -69,7 +69,8 @@ public sealed class AccessTokenAuthentication(
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        await Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "This token may not use this endpoint.", "forbidden");
+        await Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "This token may not use this endpoint.",
+            Problems.CodeForStatus(StatusCodes.Status403Forbidden));
 
     /// <summary>
     /// go-zero accepts the bare token as well as <c>Bearer TOKEN</c> (seed 000's curl sends it bare). Only
