@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of bench/RESULTS.md.
 #
-#   bench/run.sh            the full run (about 20 minutes on 2 cores)
+#   bench/run.sh            the full run (about 40 minutes on 2 cores)
 #   bench/run.sh --smoke    every scenario once for 2 s, embedded mode only: proves the harness works (CI)
 #
 # Builds Release, then for each server: pins it to core 0 (taskset), warms it up, and drives it with
@@ -64,10 +64,16 @@ trap cleanup EXIT INT TERM
 record() { echo "$1" >>"$raw"; }
 rss_mb() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
 
+# Every server of the run (baseline, service, peer) starts with the same thread pool: 32 workers
+# (hex 20; the runtimeconfig knob System.Threading.ThreadPool.MinThreads). With .NET's default on one core
+# (one minimum worker) the pool grows, or does not, with each process's history: the same binary measured
+# 70-78 % or 87-101 % of /hello in different processes, and /hello itself 45k or 60-80k req/s.
+server_env=(DOTNET_ThreadPool_ForceMinWorkerThreads=20)
+
 # start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits for a 200.
 start_server() {
   local name=$1 port=$2 health=$3; shift 3
-  (cd "$work" && exec taskset -c "$server_core" "$@" >"$work/$name.log" 2>&1) &
+  (cd "$work" && exec taskset -c "$server_core" env "${server_env[@]}" "$@" >"$work/$name.log" 2>&1) &
   server_pid=$!
   for ((i = 0; i < 600; i++)); do
     curl -sf -o /dev/null "http://127.0.0.1:$port$health" && break
@@ -180,6 +186,11 @@ port=18888
 start_server user-api $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/bench.db" "${userapi_args[@]}"
 userapi_scenarios embedded $port
 stop_server
+
+# The floor under GET /user/info: the baseline's GET behind ASP.NET Core's authentication and
+# authorization middleware, with a scheme that checks nothing (bench/Baseline).
+warm "$baseline_url" get.lua "$work/tokens-embedded.txt" /authenticated/hello
+measure "Throughput" baseline "GET /authenticated/hello" "baseline:hello" "$baseline_url" get.lua "$work/tokens-embedded.txt" /authenticated/hello
 
 if ! $smoke; then
   start_mariadb

@@ -46,18 +46,18 @@ public sealed class AccessTokenAuthentication(
             return Fail(AccountError.TokenInvalid);
         }
 
-        var result = await validator.ValidateTokenAsync(token, tokens.AccessValidation);
-        if (!result.IsValid)
+        var validated = await validator.ValidateAsync(token, tokens.AccessValidation);
+        if (validated.Principal is null)
         {
-            return Fail(result.Exception is SecurityTokenExpiredException ? AccountError.TokenExpired : AccountError.TokenInvalid);
+            return Fail(validated.Result.Exception is SecurityTokenExpiredException ? AccountError.TokenExpired : AccountError.TokenInvalid);
         }
-        if (result.ClaimsIdentity.FindFirst(TokenClaims.SessionId)?.Value is { } sessionId
+        if (validated.SessionId is { } sessionId
             && revocations.IsRevoked(sessionId)
             && Context.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
         {
             return Fail(AccountError.SessionRevoked);
         }
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(result.ClaimsIdentity), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(validated.Principal, SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

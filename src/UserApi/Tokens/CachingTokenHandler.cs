@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -8,11 +9,11 @@ namespace UserApi.Tokens;
 /// The library's JWT validation, remembered per exact token string: a client presents the same access
 /// token on every request until it refreshes, and the signature, claims and shape of a given string never
 /// change, so only the first presentation pays for them (~15 µs). The lifetime is checked again on every
-/// hit, against the injected clock; revocation is checked per request after this (OnTokenValidated).
+/// hit, against the injected clock; revocation is checked per request after this.
 /// </summary>
 /// <remarks>
-/// A hit hands out the identity built on the first validation. That is safe because nothing in this
-/// service mutates an identity (no claims transformation is registered).
+/// A hit hands out the principal built on the first validation. That is safe because nothing in this
+/// service mutates a principal or identity (no claims transformation is registered).
 /// </remarks>
 public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
 {
@@ -21,7 +22,7 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
 
     private readonly ConcurrentDictionary<string, Entry> _validated = new(StringComparer.Ordinal);
 
-    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    public ValueTask<ValidatedToken> ValidateAsync(string token, TokenValidationParameters validationParameters)
     {
         // The same token string may be presented as the other kind: the kind validated is part of the key.
         var kind = TokenService.KindOf(validationParameters);
@@ -31,27 +32,37 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
             var skew = validationParameters.ClockSkew;
             if (now <= entry.Expires + skew && now >= entry.NotBefore - skew)
             {
-                return entry.Result;
+                return ValueTask.FromResult(entry.Token);
             }
             // Out of its lifetime: let the full validation produce the proper failure.
             _validated.TryRemove(token, out _);
         }
-
-        var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is JsonWebToken jwt)
-        {
-            if (_validated.Count >= Capacity)
-            {
-                _validated.Clear();
-            }
-            // The library's identity reads each claim back out of the token on every look-up; a cached
-            // identity is read on every request, so it gets its claims materialised once.
-            var claims = result.ClaimsIdentity;
-            result.ClaimsIdentity = new CaseSensitiveClaimsIdentity([.. claims.Claims], claims.AuthenticationType, claims.NameClaimType, claims.RoleClaimType);
-            _validated[token] = new Entry(kind, result, jwt.ValidFrom, jwt.ValidTo);
-        }
-        return result;
+        return ValidateAndRememberAsync(token, validationParameters, kind);
     }
 
-    private sealed record Entry(string? Kind, TokenValidationResult Result, DateTime NotBefore, DateTime Expires);
+    private async ValueTask<ValidatedToken> ValidateAndRememberAsync(string token, TokenValidationParameters validationParameters, string? kind)
+    {
+        var result = await ValidateTokenAsync(token, validationParameters);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return new ValidatedToken(result, null, null);
+        }
+        if (_validated.Count >= Capacity)
+        {
+            _validated.Clear();
+        }
+        // The library's identity reads each claim back out of the token on every look-up; a remembered
+        // identity is read on every request, so it gets its claims materialised once.
+        var claims = result.ClaimsIdentity;
+        var identity = new CaseSensitiveClaimsIdentity([.. claims.Claims], claims.AuthenticationType, claims.NameClaimType, claims.RoleClaimType);
+        result.ClaimsIdentity = identity;
+        var validated = new ValidatedToken(result, new ClaimsPrincipal(identity), identity.FindFirst(TokenClaims.SessionId)?.Value);
+        _validated[token] = new Entry(kind, validated, jwt.ValidFrom, jwt.ValidTo);
+        return validated;
+    }
+
+    private sealed record Entry(string? Kind, ValidatedToken Token, DateTime NotBefore, DateTime Expires);
 }
+
+/// <summary>A validation result; when valid, with the caller's principal and session id (none for anonymous tokens) read once.</summary>
+public sealed record ValidatedToken(TokenValidationResult Result, ClaimsPrincipal? Principal, string? SessionId);
