@@ -63,6 +63,3 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
 
     private sealed record Entry(string? Kind, ValidatedToken Token, DateTime NotBefore, DateTime Expires);
 }
-
-/// <summary>A validation result; when valid, with the caller's principal and session id (none for anonymous tokens) read once.</summary>
-public sealed record ValidatedToken(TokenValidationResult Result, ClaimsPrincipal? Principal, string? SessionId);
