@@ -55,7 +55,6 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
         // identity is read on every request, so it gets its claims materialised once.
         var claims = result.ClaimsIdentity;
         var identity = new CaseSensitiveClaimsIdentity([.. claims.Claims], claims.AuthenticationType, claims.NameClaimType, claims.RoleClaimType);
-        result.ClaimsIdentity = identity;
         var validated = new ValidatedToken(result, new ClaimsPrincipal(identity), identity.FindFirst(TokenClaims.SessionId)?.Value);
         _validated[token] = new Entry(kind, validated, jwt.ValidFrom, jwt.ValidTo);
         return validated;
