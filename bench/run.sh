@@ -50,11 +50,11 @@ stop_server() {
     server_pid=""
   fi
 }
-baseline_pid=""
+side_pids=() # servers kept running, idle, beside the one measured: the baseline, the scale pair
 cleanup() {
   local status=$?
   stop_server
-  [[ -n "$baseline_pid" ]] && { kill "$baseline_pid" 2>/dev/null; wait "$baseline_pid" 2>/dev/null; }
+  for pid in "${side_pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
   stop_servers
   rm -rf "$work"
   exit "$status"
@@ -90,23 +90,31 @@ wrk_run() {
     -s "$root/bench/wrk/$script" "$url" -- "$@" | tail -n 1
 }
 
-# paired BASELINE: the baseline's rate measured right now, just before a measured run, so that each ratio
-# compares two runs a few seconds apart on the same machine (this VM's speed drifts by 20 % within minutes):
-# "baseline:hello" drives the baseline server (kept running, idle otherwise, on the server core), "argon2"
-# times raw Argon2id verifies on the server core. Prints nothing for other baselines.
+# paired BASELINE: the baseline measured right now, just before a measured run, so that each ratio compares
+# two runs a few seconds apart on the same machine (this VM's speed drifts by 20 % within minutes):
+# "baseline:hello" drives the baseline server (kept running, idle otherwise, on the server core) and prints
+# wrk's JSON, "argon2" times raw Argon2id verifies on the server core and prints the tool's JSON. Prints
+# nothing for other baselines.
 paired() {
   case $1 in
-    baseline:hello) wrk_run "$duration" "$baseline_url" get.lua - /hello | sed 's/.*"rps":\([0-9.]*\).*/\1/' ;;
-    argon2) pinned_tools argon2 "$duration" | sed 's/.*"verifies_per_second":\([0-9.]*\).*/\1/' ;;
+    baseline:hello) wrk_run "$duration" "$baseline_url" get.lua - /hello ;;
+    argon2) pinned_tools argon2 "$duration" ;;
   esac
 }
 
-# record_run SECTION SERVER SCENARIO BASELINE RUN PAIRED WRK_JSON
+# record_run SECTION SERVER SCENARIO BASELINE RUN PAIRED_JSON WRK_JSON
 record_run() {
   local pair=""
-  [[ -n "$6" ]] && pair="\"paired_baseline\":$6,"
+  [[ -n "$6" ]] && pair="\"paired\":$6,"
   record "{\"kind\":\"wrk\",\"section\":\"$1\",\"server\":\"$2\",\"scenario\":\"$3\",\"baseline\":\"$4\",\"run\":$5,$pair${7:1}"
   log "$2 $3 run $5: $7 (paired baseline: ${6:-none})"
+}
+
+# rss_at_rest: the server's RSS once the requests still queued when wrk stopped have been served (a login
+# in flight holds Argon2id's 19 MiB).
+rss_at_rest() {
+  sleep 2
+  rss_mb
 }
 
 # measure SECTION SERVER SCENARIO BASELINE URL SCRIPT ARGS...: warm-up, then the measured runs.
@@ -163,7 +171,7 @@ port=18080
 start_server baseline $port /hello dotnet "$work/baseline/baseline.dll" --urls "http://127.0.0.1:$port"
 warm "http://127.0.0.1:$port" get.lua - /hello
 measure "Throughput" baseline hello "" "http://127.0.0.1:$port" get.lua - /hello
-baseline_url="http://127.0.0.1:$port" baseline_pid=$server_pid server_pid=""
+baseline_url="http://127.0.0.1:$port" side_pids+=("$server_pid") server_pid=""
 
 # 2. UserApi, each mode
 userapi_scenarios() { # MODE PORT
@@ -179,7 +187,7 @@ userapi_scenarios() { # MODE PORT
   local saved=$connections; connections=1
   measure "Password hashing" "user-api ($mode)" "POST /user/login, 1 connection" "argon2" "$url" login.lua "$work/tokens-$mode.txt" /user/login username
   connections=$saved
-  record "{\"kind\":\"rss-$mode\",\"value\":{\"after_warmup_mb\":$before,\"after_run_mb\":$(rss_mb)}}"
+  record "{\"kind\":\"rss-$mode\",\"value\":{\"after_warmup_mb\":$before,\"after_run_mb\":$(rss_at_rest)}}"
 }
 
 port=18888
@@ -219,23 +227,48 @@ if ! $smoke; then
     record "$(pinned_tools argon2 "$duration" | sed 's/^{/{"kind":"argon2",/')"
   done
 
-  # 5. Scale: 1,000 and 1,000,000 users in MySQL
+  # 5. Scale: 1,000 and 1,000,000 users in MySQL, each in a database and with a Redis of its own. The two
+  # servers run side by side on the server core (the one not measured idles) and their runs alternate, so
+  # that each run with 1,000,000 users is paired with a run with 1,000 made just before it.
   hash=$(tools hash Bench-password-1)
-  for size in 1000 1000000; do
-    db="scale_$size"
+  sizes=(1000 1000000) scale_urls=() scale_pids=()
+  for i in 0 1; do
+    size=${sizes[i]} db="scale_${sizes[i]}"
     dotnet "$work/user-api/user-api.dll" migrate "--DataSource=$mysql;Database=$db" "${userapi_args[@]}" >/dev/null
     log "seeding $size users"
     mariadb --no-defaults --socket="$work/mariadb.sock" -uroot "$db" -e \
       "INSERT INTO users (username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
        SELECT CONCAT('scale-', seq), CONCAT('scale-', seq), '$hash', 'user', 0, NOW(6), NOW(6), NOW(6) FROM seq_1_to_$size;"
-    redis-cli -p "$redis_port" flushall >/dev/null
-    start_server user-api $port /readyz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=$mysql;Database=$db" "${redis_args[@]}" "${userapi_args[@]}"
-    tools login-tokens "http://127.0.0.1:$port" scale- 200 $((size / 200)) "$work/tokens-scale.txt"
-    warm "http://127.0.0.1:$port" get.lua "$work/tokens-scale.txt" /user/info
-    measure "Scale (MySQL + Redis)" "user-api, $size users" "GET /user/info" "" "http://127.0.0.1:$port" get.lua "$work/tokens-scale.txt" /user/info
-    measure "Scale (MySQL + Redis)" "user-api, $size users" "POST /user/login" "" "http://127.0.0.1:$port" login.lua "$work/tokens-scale.txt" /user/login username
-    stop_server
+    main_redis_port=$redis_port redis_port=$((redis_port + 1 + i))
+    start_redis
+    taskset -a -p -c "$client_core" "${pids[-1]}" >/dev/null
+    scale_redis=("--CacheRedis:0:Host=127.0.0.1:$redis_port" --CacheRedis:0:Type=node)
+    redis_port=$main_redis_port
+    scale_port=$((18891 + i))
+    start_server "user-api-$size" $scale_port /readyz dotnet "$work/user-api/user-api.dll" "--Port=$scale_port" "--DataSource=$mysql;Database=$db" "${scale_redis[@]}" "${userapi_args[@]}"
+    side_pids+=("$server_pid") scale_pids+=("$server_pid") server_pid="" scale_urls+=("http://127.0.0.1:$scale_port")
+    tools login-tokens "${scale_urls[i]}" scale- 200 $((size / 200)) "$work/tokens-scale-$size.txt"
   done
+  for i in 0 1; do warm "${scale_urls[i]}" get.lua "$work/tokens-scale-${sizes[i]}.txt" /user/info; done
+
+  # measure_scale SCENARIO SCRIPT PATH [ARGS...]: warm-up both, then the two servers' runs alternate.
+  measure_scale() {
+    local scenario=$1 script=$2 path=$3; shift 3
+    local servers=("user-api, ${sizes[0]} users" "user-api, ${sizes[1]} users")
+    if ((warm_scenario > 0)); then
+      for i in 0 1; do wrk_run "$warm_scenario" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@" >/dev/null; done
+    fi
+    for ((run = 1; run <= runs; run++)); do
+      local first second
+      first=$(wrk_run "$duration" "${scale_urls[0]}" "$script" "$work/tokens-scale-${sizes[0]}.txt" "$path" "$@")
+      record_run "Scale (MySQL + Redis)" "${servers[0]}" "$scenario" "" "$run" "" "$first"
+      second=$(wrk_run "$duration" "${scale_urls[1]}" "$script" "$work/tokens-scale-${sizes[1]}.txt" "$path" "$@")
+      record_run "Scale (MySQL + Redis)" "${servers[1]}" "$scenario" "${servers[0]}" "$run" "$first" "$second"
+    done
+  }
+  measure_scale "GET /user/info" get.lua /user/info
+  measure_scale "POST /user/login" login.lua /user/login username
+  for pid in "${scale_pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
 
   # 6. Redis memory per session, and what the Redis client costs the server core per rotation
   record "{\"kind\":\"redis-memory\",\"value\":$(tools redis-memory "127.0.0.1:$redis_port" 100000)}"

@@ -5,7 +5,8 @@ using System.Text.Json;
 /// <summary>
 /// Turns the raw measurements of bench/run.sh (one JSON object a line) into the markdown tables of
 /// bench/RESULTS.md: the median of the measured runs of each scenario, and its ratio to its baseline (the
-/// median of per-run ratios where each run was paired with a baseline run just before it).
+/// median of per-run ratios where each run was paired with a baseline run just before it: of the rates, and
+/// of the p50 latencies where the baseline is a wrk run too).
 /// </summary>
 public static class Report
 {
@@ -33,12 +34,21 @@ public static class Report
             {
                 var rps = Median(row.Runs, "rps");
                 var errors = row.Runs.Sum(r => r.GetProperty("non2xx").GetInt64() + r.GetProperty("socket_errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
-                // Each run against the baseline measured just before it (bench/run.sh, paired): the median of those ratios.
-                var paired = row.Runs.Where(r => r.TryGetProperty("paired_baseline", out _)).ToList();
-                var baseline = paired.Count == row.Runs.Count && paired.Count > 0
-                    ? $"{MedianOf([.. paired.Select(r => r.GetProperty("rps").GetDouble() / r.GetProperty("paired_baseline").GetDouble())]):P0} of {Describe(row.Baseline)} "
-                        + $"(paired runs; its median {Median(paired, "paired_baseline"):F1}/s)"
-                    : "";
+                // Each run against the baseline measured just before it (bench/run.sh, paired): the median of those
+                // ratios, of the rates and, where the baseline is a wrk run too, of the p50 latencies.
+                var paired = row.Runs.Where(r => r.TryGetProperty("paired", out _)).ToList();
+                var baseline = "";
+                if (paired.Count == row.Runs.Count && paired.Count > 0)
+                {
+                    var rates = paired.Select(r => Rate(r.GetProperty("paired"))).ToList();
+                    baseline = $"{MedianOf([.. paired.Select(r => r.GetProperty("rps").GetDouble() / Rate(r.GetProperty("paired")))]):P0} of {Describe(row.Baseline)}";
+                    if (paired.All(r => r.GetProperty("paired").TryGetProperty("p50_ms", out _)))
+                    {
+                        var p50 = MedianOf([.. paired.Select(r => r.GetProperty("p50_ms").GetDouble() / r.GetProperty("paired").GetProperty("p50_ms").GetDouble() - 1)]);
+                        baseline += $", p50 {p50:+0 %;-0 %;0 %}";
+                    }
+                    baseline += $" (paired runs; its median {MedianOf(rates):F1}/s)";
+                }
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Server} | {row.Scenario} | {rps:F0} | {Median(row.Runs, "p50_ms"):F2} | {Median(row.Runs, "p99_ms"):F2} | {errors} | {row.Runs.Count} | {baseline} |");
             }
             text.AppendLine();
@@ -63,6 +73,10 @@ public static class Report
         Console.Write(text);
         return 0;
     }
+
+    // A paired baseline's rate: wrk's requests per second, or the Argon2id tool's verifies per second.
+    private static double Rate(JsonElement paired) =>
+        paired.TryGetProperty("rps", out var rps) ? rps.GetDouble() : paired.GetProperty("verifies_per_second").GetDouble();
 
     private static string Describe(string baseline) => baseline == "argon2" ? "raw Argon2id verify" : baseline.Replace(':', ' ');
 

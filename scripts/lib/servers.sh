@@ -66,13 +66,14 @@ start_mariadb() {
   log "MariaDB on 127.0.0.1:$mysql_port"
 }
 
-start_redis() {
+start_redis() { # on redis_port; may be called again with another redis_port for another instance
   command -v redis-server >/dev/null 2>&1 || return 1
-  mkdir -p "$work/redis"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work/redis" --save "" --appendonly no \
-    --logfile "$work/redis/redis.log" --daemonize no &
+  local dir="$work/redis-$redis_port"
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save "" --appendonly no \
+    --logfile "$dir/redis.log" --daemonize no &
   pids+=($!)
-  wait_for "Redis" 20 redis-cli -p "$redis_port" ping || { cat "$work/redis/redis.log" >&2; return 1; }
+  wait_for "Redis" 20 redis-cli -p "$redis_port" ping || { cat "$dir/redis.log" >&2; return 1; }
   export USERAPI_TEST_REDIS="127.0.0.1:$redis_port"
   log "Redis on 127.0.0.1:$redis_port"
 }
