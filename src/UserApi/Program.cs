@@ -1,3 +1,5 @@
+using System.Data.Common;
+using StackExchange.Redis;
 using UserApi.Configuration;
 using UserApi.Hosting;
 
@@ -14,6 +16,13 @@ try
 catch (ConfigurationProblemsException e)
 {
     return UserApiServiceCollectionExtensions.ReportConfigurationProblems(e.Problems);
+}
+catch (Exception e) when (e is DbException or RedisException or TimeoutException)
+{
+    // A store out of reach at start-up (the host has logged the details): exit 1 with one line, as
+    // `user-api migrate` does, rather than abort on an unhandled exception.
+    Console.Error.WriteLine($"user-api did not start: {e.Message}");
+    return 1;
 }
 
 /// <summary>The entry point, visible to WebApplicationFactory.</summary>

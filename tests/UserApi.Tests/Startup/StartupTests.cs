@@ -31,6 +31,18 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task AStoreOutOfReachAtStartUpEndsTheProcessWithExitCode1()
+    {
+        var closedPort = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start(
+            ["--Port", ServiceProcess.FreePort().ToString(), $"--DataSource=Server=127.0.0.1;Port={closedPort};User ID=u;Password=p;Database=d;Connection Timeout=2"],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, _directory);
+        Assert.Equal(1, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("user-api did not start: Unable to connect to any of the specified MySQL hosts.", service.Output);
+        Assert.DoesNotContain("Unhandled exception", service.Output);
+    }
+
+    [Fact]
     public async Task Seed000YamlServesInDevelopment()
     {
         var port = ServiceProcess.FreePort();
