@@ -44,7 +44,7 @@ public sealed class AccountService(
             return AccountError.UsernameTaken;
         }
         var now = time.GetUtcNow().UtcDateTime;
-        var user = await users.CreateAsync(new NewUser(username!.Trim(), normalized, await hasher.HashAsync(password!), User.DefaultRole, now), cancellationToken);
+        var user = await users.CreateAsync(new NewUser(username!.Trim(), normalized, await hasher.HashAsync(password!, cancellationToken), User.DefaultRole, now), cancellationToken);
         if (user is null)
         {
             return AccountError.UsernameTaken;
@@ -73,7 +73,7 @@ public sealed class AccountService(
         }
 
         var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
-        var verification = user is null ? await hasher.VerifyDummyAsync(password!) : await hasher.VerifyAsync(user.PasswordHash, password!);
+        var verification = user is null ? await hasher.VerifyDummyAsync(password!, cancellationToken) : await hasher.VerifyAsync(user.PasswordHash, password!, cancellationToken);
         if (user is null || verification == PasswordVerification.Failed || user.Disabled)
         {
             await throttle.RecordFailureAsync(account, client.Ip, cancellationToken);
@@ -82,7 +82,7 @@ public sealed class AccountService(
         await throttle.RecordSuccessAsync(account, cancellationToken);
         if (verification == PasswordVerification.SucceededRehashNeeded)
         {
-            await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(password!), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);
+            await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(password!, cancellationToken), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);
         }
 
         var now = time.GetUtcNow();
@@ -164,13 +164,13 @@ public sealed class AccountService(
         {
             return AccountError.RateLimited(wait);
         }
-        if (await hasher.VerifyAsync(user.PasswordHash, oldPassword!) == PasswordVerification.Failed)
+        if (await hasher.VerifyAsync(user.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
         {
             await throttle.RecordFailureAsync(user.UsernameNormalized, client.Ip, cancellationToken);
             return AccountError.WrongPassword;
         }
 
-        await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(newPassword!), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
+        await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(newPassword!, cancellationToken), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
         var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);
         logger.LogInformation("User {UserId} changed password; {Count} other sessions ended", user.Id, ended.Count);
         return user;

@@ -32,11 +32,14 @@ public sealed class PasswordHasher
     // computation with the same parameters as a wrong password (no timing oracle for enumeration).
     private readonly Lazy<string> _dummyHash = new(() => HashBytes(Encoding.UTF8.GetBytes("user-api timing equaliser")));
 
+    // Each call waits for a core of its own; a caller that gives up while waiting (a client that closed its
+    // request) leaves the queue without costing a computation. Once started, a computation runs to the end.
+
     /// <summary>Hashes a password that <see cref="PasswordPolicy"/> accepted.</summary>
-    public async Task<string> HashAsync(string password)
+    public async Task<string> HashAsync(string password, CancellationToken cancellationToken = default)
     {
         var bytes = PasswordPolicy.Normalize(password) ?? throw new ArgumentException("The password is not valid Unicode.", nameof(password));
-        await _cores.WaitAsync();
+        await _cores.WaitAsync(cancellationToken);
         try
         {
             return HashBytes(bytes);
@@ -47,9 +50,9 @@ public sealed class PasswordHasher
         }
     }
 
-    public async Task<PasswordVerification> VerifyAsync(string hash, string password)
+    public async Task<PasswordVerification> VerifyAsync(string hash, string password, CancellationToken cancellationToken = default)
     {
-        await _cores.WaitAsync();
+        await _cores.WaitAsync(cancellationToken);
         try
         {
             return Verify(hash, password);
@@ -61,9 +64,9 @@ public sealed class PasswordHasher
     }
 
     /// <summary>Spends the time of one verification, for the unknown-user path; always fails.</summary>
-    public async Task<PasswordVerification> VerifyDummyAsync(string password)
+    public async Task<PasswordVerification> VerifyDummyAsync(string password, CancellationToken cancellationToken = default)
     {
-        await VerifyAsync(_dummyHash.Value, password);
+        await VerifyAsync(_dummyHash.Value, password, cancellationToken);
         return PasswordVerification.Failed;
     }
 

@@ -16,6 +16,18 @@ public sealed class PasswordHasherTests
     }
 
     [Fact]
+    public async Task ACallerThatHasGivenUpCostsNoComputation()
+    {
+        // A login or register whose client has gone (the request's token cancelled) leaves the queue for a
+        // core instead of spending an Argon2id computation nobody will read.
+        var hash = await _hasher.HashAsync("correct horse battery");
+        var gone = new CancellationToken(canceled: true);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _hasher.VerifyAsync(hash, "correct horse battery", gone));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _hasher.VerifyDummyAsync("correct horse battery", gone));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _hasher.HashAsync("correct horse battery", gone));
+    }
+
+    [Fact]
     public async Task HashesOfOnePasswordDifferBySalt()
     {
         Assert.NotEqual(await _hasher.HashAsync("correct horse battery"), await _hasher.HashAsync("correct horse battery"));
