@@ -72,7 +72,7 @@ server_env=(DOTNET_ThreadPool_ForceMinWorkerThreads=20)
 
 # start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits for a 200.
 start_server() {
-  local name=$1 port=$2 health=$3; shift 3
+  local name=$1 port=$2 health=$3 i; shift 3
   (cd "$work" && exec taskset -c "$server_core" env "${server_env[@]}" "$@" >"$work/$name.log" 2>&1) &
   server_pid=$!
   for ((i = 0; i < 600; i++)); do
@@ -253,7 +253,7 @@ if ! $smoke; then
 
   # measure_scale SCENARIO SCRIPT PATH [ARGS...]: warm-up both, then the two servers' runs alternate.
   measure_scale() {
-    local scenario=$1 script=$2 path=$3; shift 3
+    local scenario=$1 script=$2 path=$3 i run; shift 3
     local servers=("user-api, ${sizes[0]} users" "user-api, ${sizes[1]} users")
     if ((warm_scenario > 0)); then
       for i in 0 1; do wrk_run "$warm_scenario" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@" >/dev/null; done

@@ -39,7 +39,7 @@ ensure_servers_installed() {
 }
 
 wait_for() { # description, seconds, command...
-  local what=$1 seconds=$2; shift 2
+  local what=$1 seconds=$2 i; shift 2
   for ((i = 0; i < seconds * 10; i++)); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.1
