@@ -239,11 +239,9 @@ if ! $smoke; then
     mariadb --no-defaults --socket="$work/mariadb.sock" -uroot "$db" -e \
       "INSERT INTO users (username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
        SELECT CONCAT('scale-', seq), CONCAT('scale-', seq), '$hash', 'user', 0, NOW(6), NOW(6), NOW(6) FROM seq_1_to_$size;"
-    main_redis_port=$redis_port redis_port=$((redis_port + 1 + i))
-    start_redis
+    start_redis $((redis_port + 1 + i))
     taskset -a -p -c "$client_core" "${pids[-1]}" >/dev/null
-    scale_redis=("--CacheRedis:0:Host=127.0.0.1:$redis_port" --CacheRedis:0:Type=node)
-    redis_port=$main_redis_port
+    scale_redis=("--CacheRedis:0:Host=127.0.0.1:$((redis_port + 1 + i))" --CacheRedis:0:Type=node)
     scale_port=$((18891 + i))
     start_server "user-api-$size" $scale_port /readyz dotnet "$work/user-api/user-api.dll" "--Port=$scale_port" "--DataSource=$mysql;Database=$db" "${scale_redis[@]}" "${userapi_args[@]}"
     side_pids+=("$server_pid") scale_pids+=("$server_pid") server_pid="" scale_urls+=("http://127.0.0.1:$scale_port")

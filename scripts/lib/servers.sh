@@ -66,16 +66,17 @@ start_mariadb() {
   log "MariaDB on 127.0.0.1:$mysql_port"
 }
 
-start_redis() { # on redis_port; may be called again with another redis_port for another instance
+start_redis() { # [PORT]: on redis_port, or on PORT for another instance (the tests are told of redis_port's)
   command -v redis-server >/dev/null 2>&1 || return 1
-  local dir="$work/redis-$redis_port"
+  local port=${1:-$redis_port}
+  local dir="$work/redis-$port"
   mkdir -p "$dir"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save "" --appendonly no \
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save "" --appendonly no \
     --logfile "$dir/redis.log" --daemonize no &
   pids+=($!)
-  wait_for "Redis" 20 redis-cli -p "$redis_port" ping || { cat "$dir/redis.log" >&2; return 1; }
-  export USERAPI_TEST_REDIS="127.0.0.1:$redis_port"
-  log "Redis on 127.0.0.1:$redis_port"
+  wait_for "Redis" 20 redis-cli -p "$port" ping || { cat "$dir/redis.log" >&2; return 1; }
+  [[ "$port" == "$redis_port" ]] && export USERAPI_TEST_REDIS="127.0.0.1:$port"
+  log "Redis on 127.0.0.1:$port"
 }
 
 start_redis_cluster() {

@@ -1,5 +1,3 @@
-using System.Data.Common;
-using StackExchange.Redis;
 using UserApi.Configuration;
 using UserApi.Hosting;
 
@@ -17,7 +15,7 @@ catch (ConfigurationProblemsException e)
 {
     return UserApiServiceCollectionExtensions.ReportConfigurationProblems(e.Problems);
 }
-catch (Exception e) when (e is DbException or RedisException or TimeoutException)
+catch (Exception e) when (StoreOutage.Is(e))
 {
     // A store out of reach at start-up (the host has logged the details): exit 1 with one line, as
     // `user-api migrate` does, rather than abort on an unhandled exception.

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -17,8 +16,7 @@ public sealed class ExceptionHandling(ILogger<ExceptionHandling> logger) : IExce
         var status = exception switch
         {
             BadHttpRequestException bad => bad.StatusCode,
-            DbException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
-            _ when exception.GetType().Namespace?.StartsWith("StackExchange.Redis", StringComparison.Ordinal) == true => StatusCodes.Status503ServiceUnavailable,
+            _ when StoreOutage.Is(exception) => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status500InternalServerError,
         };
         if (status == StatusCodes.Status503ServiceUnavailable)

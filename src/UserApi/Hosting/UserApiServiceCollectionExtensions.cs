@@ -200,7 +200,7 @@ public static class UserApiServiceCollectionExtensions
             Console.WriteLine($"{dataSource.Describe()}: {applied} migration(s) applied; schema at version {Migrations.All.Max(m => m.Version)}.");
             return 0;
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (StoreOutage.Is(e))
         {
             Console.Error.WriteLine($"{dataSource.Describe()}: migration failed: {e.Message}");
             return 1;

@@ -18,6 +18,8 @@ public enum PasswordVerification
 /// At most one hash per core runs at a time; other callers wait their turn asynchronously. Each hash
 /// fills 19 MiB: run side by side on one core they only evict each other from the CPU caches and add
 /// 19 MiB of resident memory apiece, so queueing them gives both more logins per second and a bounded RSS.
+/// A caller that gives up while waiting (a client that closed its request) leaves the queue without costing
+/// a computation; once started, a computation runs to the end.
 /// </remarks>
 public sealed class PasswordHasher
 {
@@ -31,9 +33,6 @@ public sealed class PasswordHasher
     // Verified against when the user does not exist, so that an unknown username costs one Argon2id
     // computation with the same parameters as a wrong password (no timing oracle for enumeration).
     private readonly Lazy<string> _dummyHash = new(() => HashBytes(Encoding.UTF8.GetBytes("user-api timing equaliser")));
-
-    // Each call waits for a core of its own; a caller that gives up while waiting (a client that closed its
-    // request) leaves the queue without costing a computation. Once started, a computation runs to the end.
 
     /// <summary>Hashes a password that <see cref="PasswordPolicy"/> accepted.</summary>
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken = default)

@@ -35,7 +35,7 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
     {
         var closedPort = ServiceProcess.FreePort();
         await using var service = ServiceProcess.Start(
-            ["--Port", ServiceProcess.FreePort().ToString(), $"--DataSource=Server=127.0.0.1;Port={closedPort};User ID=u;Password=p;Database=d;Connection Timeout=2"],
+            [$"--Port={ServiceProcess.FreePort()}", $"--DataSource=Server=127.0.0.1;Port={closedPort};User ID=u;Password=p;Database=d;Connection Timeout=2"],
             new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, _directory);
         Assert.Equal(1, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("user-api did not start: Unable to connect to any of the specified MySQL hosts.", service.Output);
