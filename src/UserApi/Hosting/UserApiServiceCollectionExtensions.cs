@@ -109,7 +109,12 @@ public static class UserApiServiceCollectionExtensions
             }
         });
 
-        services.AddAuthentication(AccessTokenAuthentication.SchemeName)
+        // AddAuthentication() would also add DataProtection, whose hosted service creates and writes a key ring
+        // (~/.aspnet/DataProtection-Keys) at every start. Nothing here protects data: a bearer scheme has no
+        // cookies or state parameters, so the service registers only what its scheme needs.
+        services.AddAuthenticationCore(options => options.DefaultScheme = AccessTokenAuthentication.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthentication>(AccessTokenAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(UserEndpoints.RegisteredUserPolicy, policy => policy.RequireClaim(TokenClaims.UserId));

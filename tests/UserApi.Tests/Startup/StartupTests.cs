@@ -60,6 +60,24 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ServingWritesNothingToTheHomeDirectory()
+    {
+        // ASP.NET Core's DataProtection would write a key ring to ~/.aspnet at every start; a bearer-token
+        // service has nothing to protect with it, and a read-only home must not matter.
+        var home = Directory.CreateDirectory(Path.Combine(_directory, "home")).FullName;
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start(["-f", Fixture("seed-000-jwt-api.yaml"), "--Host=127.0.0.1", $"--Port={port}"],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["HOME"] = home }, _directory);
+        await service.WaitUntilHealthyAsync($"http://127.0.0.1:{port}/healthz", TimeSpan.FromSeconds(60));
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var token = (await (await client.PostAsync("/user/token", null)).AssertOkJsonAsync()).GetProperty("access_token").GetString();
+        using var info = new HttpRequestMessage(HttpMethod.Post, "/user/info") { Headers = { { "Authorization", $"Bearer {token}" } } };
+        Assert.NotEqual(HttpStatusCode.Unauthorized, (await client.SendAsync(info)).StatusCode);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(home, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task EnvironmentVariablesOverrideTheFile()
     {
         var port = ServiceProcess.FreePort();
