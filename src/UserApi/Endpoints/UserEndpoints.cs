@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using UserApi.Accounts;
 using UserApi.Contracts;
-using UserApi.Tokens;
 
 namespace UserApi.Endpoints;
 
@@ -62,7 +61,7 @@ public static class UserEndpoints
         GetUserRequest request, ClaimsPrincipal caller, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
     {
         // A registered user's token counts only while that user exists and is enabled.
-        if (caller.HasClaim(c => c.Type == TokenClaims.UserId) && await accounts.CurrentUserAsync(caller.UserId(), cancellationToken) is { Error: { } callerError })
+        if (caller.IsRegisteredUser() && await accounts.CurrentUserAsync(caller.UserId(), cancellationToken) is { Error: { } callerError })
         {
             return Problems.From(callerError, context);
         }

@@ -51,7 +51,7 @@ public sealed class AccessTokenAuthentication(
         {
             return Fail(validated.Result.Exception is SecurityTokenExpiredException ? AccountError.TokenExpired : AccountError.TokenInvalid);
         }
-        if (validated.SessionId is { } sessionId
+        if (validated.Principal.SessionId is { } sessionId
             && revocations.IsRevoked(sessionId)
             && Context.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
         {

@@ -117,7 +117,7 @@ public static class UserApiServiceCollectionExtensions
         new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthentication>(AccessTokenAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(UserEndpoints.RegisteredUserPolicy, policy => policy.RequireClaim(TokenClaims.UserId));
+            .AddPolicy(UserEndpoints.RegisteredUserPolicy, policy => policy.AddRequirements(RegisteredUserRequirement.Instance));
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -45,7 +44,7 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
         var result = await ValidateTokenAsync(token, validationParameters);
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
-            return new ValidatedToken(result, null, null);
+            return new ValidatedToken(result, null);
         }
         if (_validated.Count >= Capacity)
         {
@@ -55,7 +54,7 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
         // identity is read on every request, so it gets its claims materialised once.
         var claims = result.ClaimsIdentity;
         var identity = new CaseSensitiveClaimsIdentity([.. claims.Claims], claims.AuthenticationType, claims.NameClaimType, claims.RoleClaimType);
-        var validated = new ValidatedToken(result, new ClaimsPrincipal(identity), identity.FindFirst(TokenClaims.SessionId)?.Value);
+        var validated = new ValidatedToken(result, new AccessTokenPrincipal(identity));
         _validated[token] = new Entry(kind, validated, jwt.ValidFrom, jwt.ValidTo);
         return validated;
     }
