@@ -18,10 +18,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${1:-7} duration=${CPU_DURATION:-8}
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-cpu.XXXXXX")
-baseline_port=18180 service_port=18181
-pids=()
+server_core=0 baseline_port=18180 service_port=18181
+# shellcheck source=../scripts/lib/servers.sh
+source "$root/scripts/lib/servers.sh"
+# shellcheck source=lib/servers.sh
+source "$root/bench/lib/servers.sh"
+baseline_pid=""
 cleanup() {
-  for pid in "${pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
+  stop_server
+  [[ -n "$baseline_pid" ]] && { kill "$baseline_pid" && wait "$baseline_pid"; } 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -31,25 +36,11 @@ dotnet publish "$root/bench/Baseline/Baseline.csproj" -c Release -o "$work/basel
 dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
 
 export ASPNETCORE_ENVIRONMENT=Production
-start() { # PORT COMMAND...: on core 0, with the harness's thread pool (bench/run.sh)
-  local port=$1; shift
-  (cd "$work" && exec taskset -c 0 env DOTNET_ThreadPool_ForceMinWorkerThreads=20 "$@" >"$work/$port.log" 2>&1) &
-  pids+=("$!")
-  local i
-  for ((i = 0; i < 600; i++)); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && return 0
-    curl -sf -o /dev/null "http://127.0.0.1:$port/hello" && return 0
-    sleep 0.1
-  done
-  cat "$work/$port.log" >&2
-  return 1
-}
-start $baseline_port dotnet "$work/baseline/baseline.dll" --urls "http://127.0.0.1:$baseline_port"
-baseline_pid=${pids[-1]}
-start $service_port dotnet "$work/user-api/user-api.dll" --Host=127.0.0.1 --Port=$service_port \
-  --Logging:LogLevel:Default=Warning "--DataSource=sqlite:$work/cpu.db" \
-  --Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop
-service_pid=${pids[-1]}
+start_server baseline $baseline_port /hello dotnet "$work/baseline/baseline.dll" --urls "http://127.0.0.1:$baseline_port"
+baseline_pid=$server_pid server_pid=""
+start_server user-api $service_port /healthz dotnet "$work/user-api/user-api.dll" --Port=$service_port \
+  "--DataSource=sqlite:$work/cpu.db" "${userapi_args[@]}"
+service_pid=$server_pid
 dotnet "$work/tools/bench-tools.dll" tokens "http://127.0.0.1:$service_port" 256 "$work/tokens.txt" >/dev/null
 
 # Each target: NAME PORT PID TOKENS PATH ("-" sends no Authorization header).

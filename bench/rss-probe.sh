@@ -17,11 +17,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 phase=${PHASE:-10} settle=${SETTLE:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-rss.XXXXXX")
 mysql_port=13417 redis_port=16489 cluster_ports=() pids=()
+server_core=0
 # shellcheck source=../scripts/lib/servers.sh
 source "$root/scripts/lib/servers.sh"
-server_pid=""
+# shellcheck source=lib/servers.sh
+source "$root/bench/lib/servers.sh"
 cleanup() {
-  [[ -n "$server_pid" ]] && { kill "$server_pid" && wait "$server_pid"; } 2>/dev/null
+  stop_server
   stop_servers
   rm -rf "$work"
 }
@@ -36,19 +38,14 @@ start_redis >/dev/null 2>&1
 for pid in "${pids[@]}"; do taskset -a -p -c 1 "$pid" >/dev/null; done
 
 port=18895 url=http://127.0.0.1:18895
-# shellcheck disable=SC2086 # USERAPI_ENV is a list of NAME=VALUE words
-(cd "$work" && ASPNETCORE_ENVIRONMENT=Production exec taskset -c 0 env DOTNET_ThreadPool_ForceMinWorkerThreads=20 ${USERAPI_ENV:-} \
-  dotnet "$work/user-api/user-api.dll" --Host=127.0.0.1 --Port=$port --Logging:LogLevel:Default=Warning \
-  --Security:MaxFailedLoginsPerIp=1000000 \
-  --Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop \
+export ASPNETCORE_ENVIRONMENT=Production
+# shellcheck disable=SC2206 # USERAPI_ENV is a list of NAME=VALUE words
+server_env+=(${USERAPI_ENV:-})
+start_server user-api $port /readyz dotnet "$work/user-api/user-api.dll" --Port=$port "${userapi_args[@]}" \
   "--DataSource=Server=127.0.0.1;Port=$mysql_port;User ID=userapi;Password=userapi;Database=rss" \
-  --CacheRedis:0:Host=127.0.0.1:$redis_port --CacheRedis:0:Type=node >"$work/server.log" 2>&1) &
-server_pid=$!
-for ((i = 0; i < 600; i++)); do curl -sf -o /dev/null "$url/readyz" && break; sleep 0.1; done
-curl -sf -o /dev/null "$url/readyz" || { cat "$work/server.log" >&2; exit 1; }
+  --CacheRedis:0:Host=127.0.0.1:$redis_port --CacheRedis:0:Type=node
 
-rss() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
-after() { local now; now=$(rss); sleep "$settle"; echo "$now/$(rss)"; }
+after() { local now; now=$(rss_mb); sleep "$settle"; echo "$now/$(rss_mb)"; }
 drive() { taskset -c 1 wrk -t1 -c"${connections:-64}" -d"${phase}s" --timeout 30s -s "$root/bench/wrk/$1" "$url" -- "${@:2}" >/dev/null; }
 
 line="start $(after)"

@@ -35,6 +35,8 @@ cluster_ports=()
 pids=()
 # shellcheck source=../scripts/lib/servers.sh
 source "$root/scripts/lib/servers.sh"
+# shellcheck source=lib/servers.sh
+source "$root/bench/lib/servers.sh"
 
 out="$root/bench/results"
 $smoke && out="$work/results"
@@ -42,14 +44,6 @@ mkdir -p "$out"
 raw="$out/raw.jsonl"
 : >"$raw"
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
 side_pids=() # servers kept running, idle, beside the one measured: the baseline, the scale pair
 cleanup() {
   local status=$?
@@ -62,26 +56,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 record() { echo "$1" >>"$raw"; }
-rss_mb() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
-
-# Every server of the run (baseline, service, peer) starts with the same thread pool: 32 workers
-# (hex 20; the runtimeconfig knob System.Threading.ThreadPool.MinThreads). With .NET's default on one core
-# (one minimum worker) the pool grows, or does not, with each process's history: the same binary measured
-# 70-78 % or 87-101 % of /hello in different processes, and /hello itself 45k or 60-80k req/s.
-server_env=(DOTNET_ThreadPool_ForceMinWorkerThreads=20)
-
-# start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits for a 200.
-start_server() {
-  local name=$1 port=$2 health=$3 i; shift 3
-  (cd "$work" && exec taskset -c "$server_core" env "${server_env[@]}" "$@" >"$work/$name.log" 2>&1) &
-  server_pid=$!
-  for ((i = 0; i < 600; i++)); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port$health" && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
-    sleep 0.1
-  done
-  log "$name up on :$port (pid $server_pid, RSS $(rss_mb) MB)"
-}
 
 # wrk_run SECONDS URL SCRIPT ARGS...: one wrk run pinned to the client core; prints its JSON line.
 wrk_run() {
@@ -161,9 +135,6 @@ $smoke || dotnet publish "$root/bench/Peers/IdentityApi/IdentityApi.csproj" -c R
 tools() { dotnet "$work/tools/bench-tools.dll" "$@"; }
 pinned_tools() { taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" "$@"; } # on the server core
 
-secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop)
-# Benchmark traffic comes from one address: lift the per-IP lock, keep everything else as shipped.
-userapi_args=(--Host=127.0.0.1 --Logging:LogLevel:Default=Warning --Security:MaxFailedLoginsPerIp=1000000 "${secrets[@]}")
 export ASPNETCORE_ENVIRONMENT=Production
 
 # 1. Baseline

@@ -41,7 +41,7 @@ public static class Report
                 if (paired.Count == row.Runs.Count && paired.Count > 0)
                 {
                     var rates = paired.Select(r => Rate(r.GetProperty("paired"))).ToList();
-                    baseline = $"{MedianOf([.. paired.Select(r => r.GetProperty("rps").GetDouble() / Rate(r.GetProperty("paired")))]):P0} of {Describe(row.Baseline)}";
+                    baseline = $"{MedianOf([.. paired.Select((r, i) => r.GetProperty("rps").GetDouble() / rates[i])]):P0} of {Describe(row.Baseline)}";
                     if (paired.All(r => r.GetProperty("paired").TryGetProperty("p50_ms", out _)))
                     {
                         var p50 = MedianOf([.. paired.Select(r => r.GetProperty("p50_ms").GetDouble() / r.GetProperty("paired").GetProperty("p50_ms").GetDouble() - 1)]);

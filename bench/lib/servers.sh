@@ -1,0 +1,39 @@
+# The .NET servers of the benchmarks (baseline, service, peer), started as bench/run.sh starts them; for
+# bench/run.sh, bench/cpu-per-request.sh and bench/rss-probe.sh. Needs scripts/lib/servers.sh (log) and
+# the caller's work (a temporary directory) and server_core.
+
+# Every server starts with the same thread pool: 32 workers (hex 20; the runtimeconfig knob
+# System.Threading.ThreadPool.MinThreads). With .NET's default on one core (one minimum worker) the pool
+# grows, or does not, with each process's history: the same binary measured 70-78 % or 87-101 % of /hello
+# in different processes, and /hello itself 45k or 60-80k req/s.
+server_env=(DOTNET_ThreadPool_ForceMinWorkerThreads=20)
+
+# The service's arguments common to every benchmark. Benchmark traffic comes from one address: lift the
+# per-IP lock, keep everything else as shipped.
+secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop)
+userapi_args=(--Host=127.0.0.1 --Logging:LogLevel:Default=Warning --Security:MaxFailedLoginsPerIp=1000000 "${secrets[@]}")
+
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+
+rss_mb() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
+
+# start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits for a 200;
+# its pid is server_pid.
+start_server() {
+  local name=$1 port=$2 health=$3 i; shift 3
+  (cd "$work" && exec taskset -c "$server_core" env "${server_env[@]}" "$@" >"$work/$name.log" 2>&1) &
+  server_pid=$!
+  for ((i = 0; i < 600; i++)); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port$health" && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
+    sleep 0.1
+  done
+  log "$name up on :$port (pid $server_pid, RSS $(rss_mb) MB)"
+}
