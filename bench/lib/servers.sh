@@ -24,16 +24,21 @@ stop_server() {
 
 rss_mb() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
 
-# start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits for a 200;
-# its pid is server_pid.
+# start_server NAME PORT HEALTH_PATH COMMAND...: runs COMMAND pinned to the server core, waits up to 60 s
+# for a 200 (fails, printing the server's log, if none comes); its pid is server_pid.
 start_server() {
   local name=$1 port=$2 health=$3 i; shift 3
   (cd "$work" && exec taskset -c "$server_core" env "${server_env[@]}" "$@" >"$work/$name.log" 2>&1) &
   server_pid=$!
   for ((i = 0; i < 600; i++)); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port$health" && break
+    if curl -sf -o /dev/null "http://127.0.0.1:$port$health"; then
+      log "$name up on :$port (pid $server_pid, RSS $(rss_mb) MB)"
+      return 0
+    fi
     kill -0 "$server_pid" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
     sleep 0.1
   done
-  log "$name up on :$port (pid $server_pid, RSS $(rss_mb) MB)"
+  cat "$work/$name.log" >&2
+  log "$name: no 200 from $health on :$port within 60 s"
+  return 1
 }
