@@ -3,6 +3,7 @@
 # /authenticated/hello and for the service's /healthz (without and with an access token) and /user/info.
 #
 #   bench/cpu-per-request.sh [ROUNDS]      (default 7 rounds of 8 s per target, about 6 minutes)
+#   CPU_WARM=1 CPU_DURATION=1 bench/cpu-per-request.sh 1     (CI's check that the script works)
 #
 # Both servers (the baseline and the service, embedded mode) run side by side on core 0 with the harness's
 # thread pool, wrk (64 connections) on core 1; the targets take turns, one run each per round. A run's
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rounds=${1:-7} duration=${CPU_DURATION:-8}
+rounds=${1:-7} duration=${CPU_DURATION:-8} warm=${CPU_WARM:-20}
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-cpu.XXXXXX")
 server_core=0 baseline_port=18180 service_port=18181
 # shellcheck source=../scripts/lib/servers.sh
@@ -65,7 +66,7 @@ seconds = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
 print("%.2f %.0f" % (seconds * 1e6 / r["requests"], r["rps"]))' "$json" "$before" "$after" "$ticks"
 }
 
-for target in "${targets[@]}"; do run 20 $target >/dev/null; done # warm-up: tier-1 JIT
+for target in "${targets[@]}"; do run "$warm" $target >/dev/null; done # warm-up: tier-1 JIT
 for ((round = 1; round <= rounds; round++)); do
   line="round $round:"
   for target in "${targets[@]}"; do

@@ -11,6 +11,7 @@
 # token, login, register and single-connection login, PHASE seconds each (default 10). After each phase
 # it prints the RSS at once and SETTLE seconds later (default 3), in MB; the last figure is the one to
 # compare with bench/run.sh's "after_run_mb". Processes differ by several MB: alternate variants.
+# PHASE=1 SETTLE=0 bench/rss-probe.sh is CI's check that the script works.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,7 +47,13 @@ start_server user-api $port /readyz dotnet "$work/user-api/user-api.dll" --Port=
   --CacheRedis:0:Host=127.0.0.1:$redis_port --CacheRedis:0:Type=node
 
 after() { local now; now=$(rss_mb); sleep "$settle"; echo "$now/$(rss_mb)"; }
-drive() { taskset -c 1 wrk -t1 -c"${connections:-64}" -d"${phase}s" --timeout 30s -s "$root/bench/wrk/$1" "$url" -- "${@:2}" >/dev/null; }
+drive() { # SCRIPT ARGS...: one phase; fails on any error or non-2xx response
+  local json
+  json=$(taskset -c 1 wrk -t1 -c"${connections:-64}" -d"${phase}s" --timeout 30s -s "$root/bench/wrk/$1" "$url" -- "${@:2}" | tail -n 1)
+  python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+assert r["non2xx"] == 0 and r["socket_errors"] == 0, r' "$json"
+}
 
 line="start $(after)"
 dotnet "$work/tools/bench-tools.dll" tokens "$url" 256 "$work/tokens.txt" >/dev/null
@@ -58,3 +65,6 @@ drive login.lua "$work/tokens.txt" /user/login username; line+="  login $(after)
 drive register.lua; line+="  register $(after)"
 connections=1 drive login.lua "$work/tokens.txt" /user/login username; line+="  login-1-connection $(after)"
 echo "RSS MB (at once/after ${settle}s) ${USERAPI_ENV:-} ${PUBLISH_ARGS:-}: $line"
+# What the last figure is made of: anonymous memory (GC heap, malloc, stacks), mapped files (assemblies,
+# native libraries) and shared memory (the JIT's code, mapped twice while W^X is on).
+awk '/^Rss(Anon|File|Shmem):/ { printf "%s %d MB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server_pid/status"
