@@ -78,6 +78,7 @@ public static class UserApiServiceCollectionExtensions
         services.AddSingleton<CachingTokenHandler>();
         services.AddSingleton<AccountService>();
         services.AddHostedService<StartupTasks>();
+        services.AddHostedService<NativeHeapTrimmer>();
         services.AddHealthChecks()
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
             .AddCheck<RedisReadinessCheck>("redis", tags: [ReadyTag]);
