@@ -66,5 +66,5 @@ drive register.lua; line+="  register $(after)"
 connections=1 drive login.lua "$work/tokens.txt" /user/login username; line+="  login-1-connection $(after)"
 echo "RSS MB (at once/after ${settle}s) ${USERAPI_ENV:-} ${PUBLISH_ARGS:-}: $line"
 # What the last figure is made of: anonymous memory (GC heap, malloc, stacks), mapped files (assemblies,
-# native libraries) and shared memory (the JIT's code, mapped twice while W^X is on).
+# native libraries) and shared memory (the JIT's code while W^X is on).
 awk '/^Rss(Anon|File|Shmem):/ { printf "%s %d MB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server_pid/status"
