@@ -19,7 +19,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${1:-7} duration=${CPU_DURATION:-8} warm=${CPU_WARM:-20}
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-cpu.XXXXXX")
-server_core=0 baseline_port=18180 service_port=18181
+server_core=0 client_core=1 connections=64 baseline_port=18180 service_port=18181
 # shellcheck source=../scripts/lib/servers.sh
 source "$root/scripts/lib/servers.sh"
 # shellcheck source=lib/servers.sh
@@ -57,7 +57,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() { # SECONDS NAME PORT PID TOKENS PATH: prints "µs-per-request requests-per-second"
   local seconds=$1 port=$3 pid=$4 tokens=$5 path=$6 before after json
   before=$(cpu_ticks "$pid")
-  json=$(taskset -c 1 wrk -t1 -c64 -d"${seconds}s" -s "$root/bench/wrk/get.lua" "http://127.0.0.1:$port" -- "$tokens" "$path" | tail -n 1)
+  json=$(wrk_run "$seconds" "http://127.0.0.1:$port" get.lua "$tokens" "$path")
   after=$(cpu_ticks "$pid")
   python3 -c 'import json, sys
 r = json.loads(sys.argv[1])

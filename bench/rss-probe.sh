@@ -18,7 +18,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 phase=${PHASE:-10} settle=${SETTLE:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-rss.XXXXXX")
 mysql_port=13417 redis_port=16489 cluster_ports=() pids=()
-server_core=0
+server_core=0 client_core=1 connections=64
 # shellcheck source=../scripts/lib/servers.sh
 source "$root/scripts/lib/servers.sh"
 # shellcheck source=lib/servers.sh
@@ -36,7 +36,7 @@ dotnet publish "$root/src/UserApi/UserApi.csproj" -c Release -o "$work/user-api"
 dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
 start_mariadb >/dev/null 2>&1
 start_redis >/dev/null 2>&1
-for pid in "${pids[@]}"; do taskset -a -p -c 1 "$pid" >/dev/null; done
+for pid in "${pids[@]}"; do taskset -a -p -c "$client_core" "$pid" >/dev/null; done
 
 port=18895 url=http://127.0.0.1:18895
 export ASPNETCORE_ENVIRONMENT=Production
@@ -49,7 +49,7 @@ start_server user-api $port /readyz dotnet "$work/user-api/user-api.dll" --Port=
 after() { local now; now=$(rss_mb); sleep "$settle"; echo "$now/$(rss_mb)"; }
 drive() { # SCRIPT ARGS...: one phase; fails on any error or non-2xx response
   local json
-  json=$(taskset -c 1 wrk -t1 -c"${connections:-64}" -d"${phase}s" --timeout 30s -s "$root/bench/wrk/$1" "$url" -- "${@:2}" | tail -n 1)
+  json=$(wrk_run "$phase" "$url" "$@")
   python3 -c 'import json, sys
 r = json.loads(sys.argv[1])
 assert r["non2xx"] == 0 and r["socket_errors"] == 0, r' "$json"

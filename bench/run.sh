@@ -57,13 +57,6 @@ trap cleanup EXIT INT TERM
 
 record() { echo "$1" >>"$raw"; }
 
-# wrk_run SECONDS URL SCRIPT ARGS...: one wrk run pinned to the client core; prints its JSON line.
-wrk_run() {
-  local seconds=$1 url=$2 script=$3; shift 3
-  taskset -c "$client_core" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 30s --latency \
-    -s "$root/bench/wrk/$script" "$url" -- "$@" | tail -n 1
-}
-
 # paired BASELINE: the baseline measured right now, just before a measured run, so that each ratio compares
 # two runs a few seconds apart on the same machine (this VM's speed drifts by 20 % within minutes):
 # "baseline:hello" drives the baseline server (kept running, idle otherwise, on the server core) and prints

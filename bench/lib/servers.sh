@@ -1,6 +1,7 @@
-# The .NET servers of the benchmarks (baseline, service, peer), started as bench/run.sh starts them; for
-# bench/run.sh, bench/cpu-per-request.sh and bench/rss-probe.sh. Needs scripts/lib/servers.sh (log) and
-# the caller's work (a temporary directory) and server_core.
+# The .NET servers of the benchmarks (baseline, service, peer), started as bench/run.sh starts them, and
+# the wrk runs that drive them; for bench/run.sh, bench/cpu-per-request.sh and bench/rss-probe.sh. Needs
+# scripts/lib/servers.sh (log) and the caller's root, work (a temporary directory), server_core,
+# client_core and connections.
 
 # Every server starts with the same thread pool: 32 workers (hex 20; the runtimeconfig knob
 # System.Threading.ThreadPool.MinThreads). With .NET's default on one core (one minimum worker) the pool
@@ -20,6 +21,13 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
   fi
+}
+
+# wrk_run SECONDS URL SCRIPT ARGS...: one wrk run pinned to the client core; prints its JSON line.
+wrk_run() {
+  local seconds=$1 url=$2 script=$3; shift 3
+  taskset -c "$client_core" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 30s --latency \
+    -s "$root/bench/wrk/$script" "$url" -- "$@" | tail -n 1
 }
 
 rss_mb() { echo $(( $(ps -o rss= -p "$server_pid") / 1024 )); }
