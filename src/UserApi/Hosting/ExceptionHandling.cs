@@ -21,7 +21,7 @@ public sealed class ExceptionHandling(ILogger<ExceptionHandling> logger) : IExce
         };
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            logger.LogError("Backend unavailable on {Path}: {Error}", context.Request.Path, exception.Message);
+            logger.LogError("Backend unavailable on {Path}: {ExceptionType}: {Error}", context.Request.Path, exception.GetType().FullName, exception.Message);
         }
         else if (status >= 500)
         {

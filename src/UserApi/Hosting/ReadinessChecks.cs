@@ -49,7 +49,7 @@ public sealed class RedisReadinessCheck(IOptions<ServiceOptions> options, IServi
             }
             return redis.IsConnected ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Redis is not connected.");
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (StoreOutage.IsRedis(e))
         {
             return HealthCheckResult.Unhealthy($"Redis is unreachable: {e.Message}");
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using UserApi.Hosting;
 using UserApi.Redis;
 
 namespace UserApi.Sessions;
@@ -55,7 +56,7 @@ public sealed class RedisRevocationFeed(
             }
             logger.LogInformation("Loaded {Count} revoked sessions from Redis", entries.Length);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (StoreOutage.IsRedis(e))
         {
             logger.LogWarning("Could not load revoked sessions from Redis; will retry on reconnect: {Error}", e.Message);
         }

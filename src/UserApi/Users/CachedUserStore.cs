@@ -98,7 +98,7 @@ public sealed class CachedUserStore(
                     return cached == NotFoundPlaceholder ? null : (string?)cached;
                 }
             }
-            catch (Exception e) when (IsRedisFailure(e))
+            catch (Exception e) when (StoreOutage.IsRedis(e))
             {
                 Failed(e);
             }
@@ -125,7 +125,7 @@ public sealed class CachedUserStore(
             {
                 await redis.GetDatabase().StringSetAsync(key, payload ?? NotFoundPlaceholder, payload is null ? NotFoundExpiry : Jittered(Expiry));
             }
-            catch (Exception e) when (IsRedisFailure(e))
+            catch (Exception e) when (StoreOutage.IsRedis(e))
             {
                 Failed(e);
             }
@@ -157,7 +157,7 @@ public sealed class CachedUserStore(
             }
             return true;
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (StoreOutage.IsRedis(e))
         {
             Failed(e);
             return false;
@@ -179,9 +179,6 @@ public sealed class CachedUserStore(
         Interlocked.Exchange(ref _bypassUntilTicks, (time.GetUtcNow() + OutageBypass).UtcTicks);
         logger.LogWarning("User cache unavailable, reading from the database for {Seconds} s: {Error}", OutageBypass.TotalSeconds, exception.Message);
     }
-
-    // RedisTimeoutException is a TimeoutException, not a RedisException.
-    private static bool IsRedisFailure(Exception exception) => exception is RedisException or TimeoutException;
 
     public static TimeSpan Jittered(TimeSpan expiry) =>
         expiry * (1 + ((Random.Shared.NextDouble() * 2) - 1) * ExpiryDeviation);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using UserApi.Hosting;
 using UserApi.Redis;
 
 namespace UserApi.Users;
@@ -45,7 +46,7 @@ public sealed class RedisUserChangeFeed(IConnectionMultiplexer redis, ILogger<Re
         {
             await redis.GetSubscriber().PublishAsync(RedisKeys.UserChangedChannel, userId.ToString(CultureInfo.InvariantCulture));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (StoreOutage.IsRedis(e))
         {
             // The other instances' entries expire within LocalUserCache.Lifetime; the write itself succeeded.
             logger.LogWarning("Could not announce a change of user {UserId}: {Error}", userId, e.Message);

@@ -137,6 +137,20 @@ public sealed class UserCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadsFallBackToTheDatabaseWhenRedisRefusesTheCommand()
+    {
+        // StackExchange.Redis refuses a command missing from its command map with a RedisCommandException,
+        // which is not a RedisException: the cache must fall back for it too, not fail the read.
+        var (cache, counter, _) = await CacheOnAsync(TestServers.Redis, commands: CommandMap.Create(["GET", "SET", "DEL"], available: false));
+        using var errors = new MetricCollector<long>(_meterFactory, UserApiMetrics.MeterName, "userapi.user_cache.errors");
+        var user = await CreateUserAsync(cache);
+
+        Assert.Equal(user.Username, (await cache.FindByIdAsync(user.Id, default))!.Username);
+        Assert.Equal(1, counter.Queries);
+        Assert.True(errors.GetMeasurementSnapshot().Sum(m => m.Value) >= 1);
+    }
+
+    [Fact]
     public async Task NothingStaleIsServedAfterRedisComesBack()
     {
         var server = await RedisServerProcess.StartAsync();
@@ -159,9 +173,12 @@ public sealed class UserCacheTests : IAsyncLifetime
 
     private readonly MeterFactory _meterFactory = new();
 
-    private async Task<(CachedUserStore Cache, CountingUserStore Counter, IConnectionMultiplexer Redis)> CacheOnAsync(string host, TimeSpan queryDelay = default)
+    private async Task<(CachedUserStore Cache, CountingUserStore Counter, IConnectionMultiplexer Redis)> CacheOnAsync(
+        string host, TimeSpan queryDelay = default, CommandMap? commands = null)
     {
-        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options([new RedisNodeOptions { Host = host }], "user-api-tests"));
+        var options = RedisConnection.Options([new RedisNodeOptions { Host = host }], "user-api-tests");
+        options.CommandMap = commands ?? CommandMap.Default;
+        var redis = await ConnectionMultiplexer.ConnectAsync(options);
         _disposables.Add(redis);
         var counter = new CountingUserStore(_database, queryDelay);
         var cache = new CachedUserStore(counter, redis, _time, new UserApiMetrics(_meterFactory), NullLogger<CachedUserStore>.Instance);
