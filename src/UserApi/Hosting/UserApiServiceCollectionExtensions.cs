@@ -1,11 +1,13 @@
 using System.Net;
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -110,15 +112,13 @@ public static class UserApiServiceCollectionExtensions
             }
         });
 
-        // AddAuthentication() would also add DataProtection, whose hosted service creates and writes a key ring
-        // (~/.aspnet/DataProtection-Keys) at every start. Nothing here protects data: a bearer scheme has no
-        // cookies or state parameters, so the service registers only what its scheme needs.
-        services.AddAuthenticationCore(options => options.DefaultScheme = AccessTokenAuthentication.SchemeName);
-        services.AddWebEncoders();
-        new AuthenticationBuilder(services)
-            .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthentication>(AccessTokenAuthentication.SchemeName, null);
+        // Authentication is a middleware of this service's own (AccessTokenAuthentication): no scheme, no
+        // handler, and no DataProtection, which AddAuthentication() would add with a hosted service that
+        // writes a key ring (~/.aspnet/DataProtection-Keys) at every start. Authorization is ASP.NET Core's.
         services.AddAuthorizationBuilder()
             .AddPolicy(UserEndpoints.RegisteredUserPolicy, policy => policy.AddRequirements(RegisteredUserRequirement.Instance));
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, AccessTokenPolicyEvaluator>());
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler, AccessTokenAuthorizationResults>());
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -161,7 +161,7 @@ public static class UserApiServiceCollectionExtensions
             context.Response.Headers.Pragma = "no-cache";
             return next(context);
         });
-        app.UseAuthentication();
+        app.UseMiddleware<AccessTokenAuthentication>();
         app.UseAuthorization();
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Operations");
         app.MapHealthChecks("/readyz", new HealthCheckOptions

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 
 namespace UserApi.Tokens;
 
@@ -18,7 +19,15 @@ public sealed class AccessTokenPrincipal : ClaimsPrincipal
             ? id
             : null;
         SessionId = identity.FindFirst(TokenClaims.SessionId)?.Value;
+        Authenticated = AuthenticateResult.Success(new AuthenticationTicket(this, Hosting.AccessTokenAuthentication.SchemeName));
     }
+
+    /// <summary>
+    /// The successful authentication result for this caller, built once with the principal rather than on
+    /// every request (a result, a ticket, its properties and their dictionary). Nothing in this service
+    /// writes to a ticket's properties.
+    /// </summary>
+    public AuthenticateResult Authenticated { get; }
 
     /// <summary>The <c>userId</c> claim; null for an anonymous token.</summary>
     public long? UserId { get; }

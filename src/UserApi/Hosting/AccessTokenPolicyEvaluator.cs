@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Http;
+using UserApi.Endpoints;
+using UserApi.Tokens;
+
+namespace UserApi.Hosting;
+
+/// <summary>
+/// ASP.NET Core's policy evaluator, deciding the policies of this service's endpoints without the
+/// authorization service when they succeed: a policy made only of "authenticated" and
+/// <see cref="RegisteredUserRequirement"/>, for a caller authenticated by an access token, is checked here
+/// exactly as those requirements' handlers check it. Everything else (a caller who fails, for whom the
+/// default evaluator works out challenge or forbid, and any other requirement) goes to
+/// <see cref="PolicyEvaluator"/>. A singleton: the default is created, with an authorization service, per request.
+/// </summary>
+public sealed class AccessTokenPolicyEvaluator(IAuthorizationService authorization) : PolicyEvaluator(authorization)
+{
+    private static readonly Task<PolicyAuthorizationResult> Succeeded = Task.FromResult(PolicyAuthorizationResult.Success());
+
+    public override Task<PolicyAuthorizationResult> AuthorizeAsync(AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource) =>
+        authenticationResult.Succeeded && context.User is AccessTokenPrincipal caller && Satisfies(policy, caller)
+            ? Succeeded
+            : base.AuthorizeAsync(policy, authenticationResult, context, resource);
+
+    private static bool Satisfies(AuthorizationPolicy policy, AccessTokenPrincipal caller)
+    {
+        foreach (var requirement in policy.Requirements)
+        {
+            var met = requirement switch
+            {
+                DenyAnonymousAuthorizationRequirement => caller.Identity?.IsAuthenticated == true,
+                RegisteredUserRequirement => caller.IsRegisteredUser(),
+                _ => false,
+            };
+            if (!met)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
