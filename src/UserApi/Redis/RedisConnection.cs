@@ -11,7 +11,8 @@ public static class RedisConnection
         var options = new ConfigurationOptions
         {
             ClientName = clientName,
-            // The service starts, and keeps answering from the database, while Redis is away.
+            // Reconnect in the background: the service keeps answering from the database while Redis is away.
+            // (It still needs Redis at start-up, to load the revoked sessions: RedisRevocationFeed.)
             AbortOnConnectFail = false,
             ConnectTimeout = 5000,
             SyncTimeout = 2000,

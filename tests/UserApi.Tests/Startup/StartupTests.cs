@@ -43,6 +43,19 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RedisOutOfReachAtStartUpEndsTheProcessWithExitCode1()
+    {
+        // An instance that cannot load the revoked sessions must not start accepting access tokens.
+        var closedPort = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start(
+            [$"--Port={ServiceProcess.FreePort()}", $"--DataSource={TestServers.MySqlDataSource}", $"--CacheRedis:0:Host=127.0.0.1:{closedPort}"],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, _directory);
+        Assert.Equal(1, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("user-api did not start: No connection is active/available to service this operation: SUBSCRIBE", service.Output);
+        Assert.DoesNotContain("Unhandled exception", service.Output);
+    }
+
+    [Fact]
     public async Task Seed000YamlServesInDevelopment()
     {
         var port = ServiceProcess.FreePort();
