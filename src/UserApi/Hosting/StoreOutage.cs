@@ -8,13 +8,14 @@ namespace UserApi.Hosting;
 /// </summary>
 public static class StoreOutage
 {
-    public static bool Is(Exception exception) => exception is DbException || IsRedis(exception);
+    // A TimeoutException is also the migration lock's (SqlDialect), not only Redis's.
+    public static bool Is(Exception exception) => exception is DbException or TimeoutException || IsRedis(exception);
 
     /// <summary>
-    /// A failure of a StackExchange.Redis call. Every exception of its namespace counts, not only
-    /// <c>RedisException</c>: <c>RedisTimeoutException</c> is a <see cref="TimeoutException"/> and
-    /// <c>RedisCommandException</c> an <see cref="Exception"/>. The code that falls back when Redis fails (the
-    /// user cache, the feeds, readiness) and the 503 for a request must agree on what a Redis failure is.
+    /// A failure of a Redis call. Every exception of StackExchange.Redis's namespace counts, not only
+    /// <c>RedisException</c> (<c>RedisTimeoutException</c> is a <see cref="TimeoutException"/> and
+    /// <c>RedisCommandException</c> an <see cref="Exception"/>), and any other timeout. The code that falls back
+    /// when Redis fails (the user cache, the feeds, readiness) and the 503 for a request must agree on it.
     /// </summary>
     public static bool IsRedis(Exception exception) =>
         exception is TimeoutException
