@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -36,39 +38,70 @@ public static class TokenShape
         return type;
     };
 
-    private static void CheckHeader(string encodedHeader)
+    private static void CheckHeader(string encodedHeader) => ForEachMember(encodedHeader, static (ref reader, _) =>
     {
-        using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedHeader));
-        foreach (var property in header.RootElement.EnumerateObject())
+        if (!(reader.ValueTextEquals("alg"u8) || reader.ValueTextEquals("typ"u8)))
         {
-            if (property.Name is not ("alg" or "typ"))
+            throw new SecurityTokenInvalidTypeException("The token header has a parameter this service never issues.");
+        }
+    }, 0L);
+
+    private static void CheckTimes(string encodedPayload, long latestIssuedAt) => ForEachMember(encodedPayload, static (ref reader, latestIssuedAt) =>
+    {
+        var name = reader.ValueTextEquals("exp"u8) ? "exp" : reader.ValueTextEquals("nbf"u8) ? "nbf" : reader.ValueTextEquals("iat"u8) ? "iat" : null;
+        if (name is null)
+        {
+            return;
+        }
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var seconds) || seconds is < 0 or > MaxNumericDate)
+        {
+            throw new SecurityTokenInvalidLifetimeException($"The token's {name} is not a NumericDate.");
+        }
+        if (name == "iat" && seconds > latestIssuedAt)
+        {
+            throw new SecurityTokenInvalidLifetimeException("The token claims to be issued in the future.");
+        }
+    }, latestIssuedAt);
+
+    private delegate void MemberCheck(ref Utf8JsonReader reader, long argument);
+
+    /// <summary>
+    /// Calls <paramref name="check"/> with the reader on each member name of the segment's top-level object,
+    /// every occurrence of a repeated name included. The library has parsed the segment already, so it is a
+    /// JSON object; reading it again with a reader over a pooled buffer allocates nothing.
+    /// </summary>
+    private static void ForEachMember(string segment, MemberCheck check, long argument)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(segment.Length));
+        try
+        {
+            var json = buffer.AsSpan(0, Base64Url.DecodeFromChars(segment, buffer));
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                throw new SecurityTokenInvalidTypeException("The token header has a parameter this service never issues.");
+                throw new SecurityTokenMalformedException("A token segment is not a JSON object.");
             }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                check(ref reader, argument);
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    reader.Read();
+                }
+                reader.Skip();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private static void CheckTimes(string encodedPayload, long latestIssuedAt)
-    {
-        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedPayload));
-        foreach (var name in new[] { "exp", "nbf", "iat" })
-        {
-            if (!payload.RootElement.TryGetProperty(name, out var value))
-            {
-                continue;
-            }
-            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var seconds) || seconds is < 0 or > MaxNumericDate)
-            {
-                throw new SecurityTokenInvalidLifetimeException($"The token's {name} is not a NumericDate.");
-            }
-            if (name == "iat" && seconds > latestIssuedAt)
-            {
-                throw new SecurityTokenInvalidLifetimeException("The token claims to be issued in the future.");
-            }
-        }
-    }
-
-    /// <summary>Unpadded base64url whose unused trailing bits are zero: exactly one spelling per byte string.</summary>
+    /// <summary>
+    /// Unpadded base64url whose unused trailing bits are zero: exactly one spelling per byte string. Only the
+    /// last group of four characters can carry unused bits, so it alone is decoded and encoded again.
+    /// </summary>
     public static bool IsCanonical(string segment)
     {
         if (segment.Length % 4 == 1)
@@ -82,6 +115,11 @@ public static class TokenShape
                 return false;
             }
         }
-        return Base64UrlEncoder.Encode(Base64UrlEncoder.DecodeBytes(segment)) == segment;
+        var last = segment.AsSpan(segment.Length - (segment.Length % 4 is 0 ? Math.Min(4, segment.Length) : segment.Length % 4));
+        Span<byte> bytes = stackalloc byte[3];
+        Span<char> again = stackalloc char[4];
+        return Base64Url.DecodeFromChars(last, bytes, out _, out var length) == OperationStatus.Done
+            && Base64Url.TryEncodeToChars(bytes[..length], again, out var written)
+            && again[..written].SequenceEqual(last);
     }
 }
