@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -40,15 +39,15 @@ public sealed class TokenService
     {
         _options = options.Value;
         _time = time;
-        var accessKey = Key(_options.AccessSecret);
-        var refreshKey = Key(_options.RefreshSecret);
+        var accessKey = HmacSignatureProviders.KeyFor(_options.AccessSecret);
+        var refreshKey = HmacSignatureProviders.KeyFor(_options.RefreshSecret);
         _accessCredentials = new SigningCredentials(accessKey, SecurityAlgorithms.HmacSha256);
         _refreshCredentials = new SigningCredentials(refreshKey, SecurityAlgorithms.HmacSha256);
 
         var accessKeys = new List<SecurityKey> { accessKey };
         if (_options.PrevAccessSecret.Length > 0)
         {
-            accessKeys.Add(Key(_options.PrevAccessSecret));
+            accessKeys.Add(HmacSignatureProviders.KeyFor(_options.PrevAccessSecret));
         }
         AccessValidation = Validation(TokenClaims.AccessTokenType, accessKeys);
         _refreshValidation = Validation(TokenClaims.RefreshTokenType, [refreshKey]);
@@ -74,7 +73,7 @@ public sealed class TokenService
             NotBefore = issuedAt.UtcDateTime,
             Expires = accessExpires.UtcDateTime,
             SigningCredentials = _accessCredentials,
-            Claims = new Dictionary<string, object>
+            Claims = new Dictionary<string, object>(5)
             {
                 [TokenClaims.Subject] = user.Id.ToString(CultureInfo.InvariantCulture),
                 [TokenClaims.UserId] = user.Id,
@@ -92,7 +91,7 @@ public sealed class TokenService
             NotBefore = issuedAt.UtcDateTime,
             Expires = session.ExpiresAt.UtcDateTime,
             SigningCredentials = _refreshCredentials,
-            Claims = new Dictionary<string, object>
+            Claims = new Dictionary<string, object>(3)
             {
                 [TokenClaims.Subject] = user.Id.ToString(CultureInfo.InvariantCulture),
                 [TokenClaims.SessionId] = session.Id,
@@ -115,7 +114,7 @@ public sealed class TokenService
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             SigningCredentials = _accessCredentials,
-            Claims = new Dictionary<string, object>
+            Claims = new Dictionary<string, object>(3)
             {
                 [TokenClaims.Subject] = $"anonymous:{Ids.New()}",
                 [TokenClaims.Role] = TokenClaims.AnonymousRole,
@@ -192,9 +191,6 @@ public sealed class TokenService
         }
         return true;
     }
-
-    // The secret's UTF-8 bytes are the key, as go-zero's []byte(secret), so tokens interoperate.
-    private static SymmetricSecurityKey Key(string secret) => new(Encoding.UTF8.GetBytes(secret));
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }
