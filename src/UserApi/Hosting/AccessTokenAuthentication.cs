@@ -80,21 +80,22 @@ public sealed class AccessTokenAuthentication(RequestDelegate next, TokenService
     /// <summary>
     /// go-zero accepts the bare token as well as <c>Bearer TOKEN</c> (seed 000's curl sends it bare). Only
     /// the Authorization header is read: never a query string or cookie (RFC 6750 §2.3 leaks). Null when
-    /// there is no credential; empty when the header holds something that is not a token.
+    /// there is no credential; empty when the header holds something that is not a token. The token is the
+    /// header's own characters, not a copy: a token seen before is found without allocating.
     /// </summary>
-    private static string? ReadToken(Microsoft.Extensions.Primitives.StringValues header)
+    private static ReadOnlyMemory<char>? ReadToken(Microsoft.Extensions.Primitives.StringValues header)
     {
-        if (header.Count != 1 || string.IsNullOrEmpty(header[0]))
+        if (header.Count != 1 || header[0] is not { Length: > 0 } text)
         {
             return null;
         }
-        var value = header[0]!.AsSpan().Trim();
+        var value = text.AsMemory().Trim();
         const string Bearer = "Bearer";
-        if (value.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) && (value.Length == Bearer.Length || value[Bearer.Length] == ' '))
+        if (value.Span.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) && (value.Length == Bearer.Length || value.Span[Bearer.Length] == ' '))
         {
             value = value[Bearer.Length..].Trim();
         }
-        return value.Length == 0 || value.Contains(' ') ? "" : value.ToString();
+        return value.Span.Contains(' ') ? ReadOnlyMemory<char>.Empty : value;
     }
 }
 

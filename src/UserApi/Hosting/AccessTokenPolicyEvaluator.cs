@@ -27,9 +27,11 @@ public sealed class AccessTokenPolicyEvaluator(IAuthorizationService authorizati
 
     private static bool Satisfies(AuthorizationPolicy policy, AccessTokenPrincipal caller)
     {
-        foreach (var requirement in policy.Requirements)
+        // By index: a foreach over the interface would allocate an enumerator per request.
+        var requirements = policy.Requirements;
+        for (var i = 0; i < requirements.Count; i++)
         {
-            var met = requirement switch
+            var met = requirements[i] switch
             {
                 DenyAnonymousAuthorizationRequirement => caller.Identity?.IsAuthenticated == true,
                 RegisteredUserRequirement => caller.IsRegisteredUser(),

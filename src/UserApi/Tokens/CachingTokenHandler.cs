@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -14,30 +15,47 @@ namespace UserApi.Tokens;
 /// A hit hands out the principal built on the first validation. That is safe because nothing in this
 /// service mutates a principal or identity (no claims transformation is registered).
 /// </remarks>
-public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
+public sealed class CachingTokenHandler : JsonWebTokenHandler
 {
     /// <summary>Enough for every live token of a large deployment; when full, the cache starts over.</summary>
     public const int Capacity = 200_000;
 
-    private readonly ConcurrentDictionary<string, Entry> _validated = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Entry> _validated;
 
-    public ValueTask<ValidatedToken> ValidateAsync(string token, TokenValidationParameters validationParameters)
+    // Looks tokens up by the characters of the request's header: a hit copies nothing.
+    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+
+    public CachingTokenHandler(TimeProvider time)
+    {
+        _time = time;
+        _validated = new(StringComparer.Ordinal);
+        _byChars = _validated.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public ValueTask<ValidatedToken> ValidateAsync(ReadOnlyMemory<char> token, TokenValidationParameters validationParameters)
     {
         // The same token string may be presented as the other kind: the kind validated is part of the key.
         var kind = TokenService.KindOf(validationParameters);
-        if (_validated.TryGetValue(token, out var entry) && entry.Kind == kind)
+        if (_byChars.TryGetValue(token.Span, out var entry) && entry.Kind == kind)
         {
-            var now = time.GetUtcNow().UtcDateTime;
+            var now = _time.GetUtcNow().UtcDateTime;
             var skew = validationParameters.ClockSkew;
             if (now <= entry.Expires + skew && now >= entry.NotBefore - skew)
             {
                 return ValueTask.FromResult(entry.Token);
             }
             // Out of its lifetime: let the full validation produce the proper failure.
-            _validated.TryRemove(token, out _);
+            _byChars.TryRemove(token.Span, out _, out _);
         }
-        return ValidateAndRememberAsync(token, validationParameters, kind);
+        return ValidateAndRememberAsync(AsString(token), validationParameters, kind);
     }
+
+    /// <summary>The header's own string when the token is all of it (sent bare), else a copy of its characters.</summary>
+    private static string AsString(ReadOnlyMemory<char> token) =>
+        MemoryMarshal.TryGetString(token, out var text, out var start, out var length) && start == 0 && length == text.Length
+            ? text
+            : token.ToString();
 
     private async ValueTask<ValidatedToken> ValidateAndRememberAsync(string token, TokenValidationParameters validationParameters, string? kind)
     {
