@@ -129,10 +129,10 @@ public sealed class AccountService(
     }
 
     /// <summary>The caller's own account: a disabled or deleted user's token no longer counts.</summary>
-    public async Task<Result<User>> CurrentUserAsync(long id, CancellationToken cancellationToken) =>
+    public async ValueTask<Result<User>> CurrentUserAsync(long id, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(id, cancellationToken) is { Disabled: false } user ? user : AccountError.SessionRevoked;
 
-    public async Task<Result<User>> FindUserAsync(long id, CancellationToken cancellationToken) =>
+    public async ValueTask<Result<User>> FindUserAsync(long id, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(id, cancellationToken) is { Disabled: false } user ? user : AccountError.UserNotFound;
 
     public Result<AnonymousToken> IssueAnonymousToken() =>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using UserApi.Endpoints;
 using UserApi.Tokens;
 
@@ -19,6 +20,17 @@ namespace UserApi.Hosting;
 public sealed class AccessTokenPolicyEvaluator(IAuthorizationService authorization) : PolicyEvaluator(authorization)
 {
     private static readonly Task<PolicyAuthorizationResult> Succeeded = Task.FromResult(PolicyAuthorizationResult.Success());
+
+    /// <summary>
+    /// What the default evaluator returns for a policy that names no authentication scheme, the request's
+    /// authentication result, without a new task per request when that result is the token's own.
+    /// </summary>
+    public override Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context) =>
+        policy.AuthenticationSchemes.Count == 0
+        && context.User is AccessTokenPrincipal caller
+        && ReferenceEquals(context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult, caller.Authenticated)
+            ? caller.AuthenticatedTask
+            : base.AuthenticateAsync(policy, context);
 
     public override Task<PolicyAuthorizationResult> AuthorizeAsync(AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource) =>
         authenticationResult.Succeeded && context.User is AccessTokenPrincipal caller && Satisfies(policy, caller)

@@ -20,6 +20,7 @@ public sealed class AccessTokenPrincipal : ClaimsPrincipal
             : null;
         SessionId = identity.FindFirst(TokenClaims.SessionId)?.Value;
         Authenticated = AuthenticateResult.Success(new AuthenticationTicket(this, Hosting.AccessTokenAuthentication.SchemeName));
+        AuthenticatedTask = Task.FromResult(Authenticated);
     }
 
     /// <summary>
@@ -28,6 +29,9 @@ public sealed class AccessTokenPrincipal : ClaimsPrincipal
     /// writes to a ticket's properties.
     /// </summary>
     public AuthenticateResult Authenticated { get; }
+
+    /// <summary><see cref="Authenticated"/> as the completed task the authorization middleware asks for.</summary>
+    public Task<AuthenticateResult> AuthenticatedTask { get; }
 
     /// <summary>The <c>userId</c> claim; null for an anonymous token.</summary>
     public long? UserId { get; }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using UserApi.Endpoints;
 using UserApi.Hosting;
@@ -52,6 +53,45 @@ public sealed class AccessTokenPolicyEvaluatorTests(EmbeddedBackend app) : IClas
             }
         }
         Assert.Equal(["challenged", "forbidden", "succeeded"], verdicts);
+    }
+
+    /// <summary>
+    /// The authentication result it hands the middleware is the default evaluator's: the request's own when
+    /// the authentication middleware set one (for a token's caller, the same completed task every time),
+    /// else the default's stand-in.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AuthenticatesAsTheDefaultEvaluator(bool resultSet)
+    {
+        var evaluator = app.Services.GetRequiredService<IPolicyEvaluator>();
+        var policy = await Policies["registered user"](app.Services.GetRequiredService<IAuthorizationPolicyProvider>());
+        foreach (var caller in Callers.Values)
+        {
+            var context = new DefaultHttpContext { RequestServices = app.Services, User = caller };
+            if (resultSet && caller is AccessTokenPrincipal token)
+            {
+                context.Features.Set<IAuthenticateResultFeature>(new ResultFeature(token.Authenticated));
+            }
+
+            var expected = await DefaultEvaluator.AuthenticateAsync(policy, context);
+            var actual = await evaluator.AuthenticateAsync(policy, context);
+
+            Assert.Equal(expected.Succeeded, actual.Succeeded);
+            Assert.Equal(expected.None, actual.None);
+            Assert.Same(expected.Principal, actual.Principal);
+            if (resultSet && caller is AccessTokenPrincipal)
+            {
+                Assert.Same(expected, actual);
+                Assert.Same(evaluator.AuthenticateAsync(policy, context), evaluator.AuthenticateAsync(policy, context));
+            }
+        }
+    }
+
+    private sealed class ResultFeature(AuthenticateResult result) : IAuthenticateResultFeature
+    {
+        public AuthenticateResult? AuthenticateResult { get; set; } = result;
     }
 
     private PolicyEvaluator DefaultEvaluator => new(app.Services.GetRequiredService<IAuthorizationService>());
