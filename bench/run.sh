@@ -60,8 +60,9 @@ trap cleanup EXIT INT TERM
 
 record() { echo "$1" >>"$raw"; }
 
-# paired BASELINE: the baseline measured right now, just before a measured run, so that each ratio compares
-# two runs a few seconds apart on the same machine (this VM's speed drifts by 20 % within minutes):
+# paired BASELINE: the baseline measured right now. Each measured run is bracketed by two of these, one
+# just before and one just after it, and compared with their mean: this VM's speed drifts by 20 % within
+# minutes, and against the run before only, drift within the 20 s of a pair still moved ratios by +-8 %.
 # "baseline:hello" drives the baseline server (kept running, idle otherwise, on the server core) and prints
 # wrk's JSON, "argon2" times raw Argon2id verifies on the server core and prints the tool's JSON. Prints
 # nothing for other baselines.
@@ -72,12 +73,13 @@ paired() {
   esac
 }
 
-# record_run SECTION SERVER SCENARIO BASELINE RUN PAIRED_JSON WRK_JSON
+# record_run SECTION SERVER SCENARIO BASELINE RUN BEFORE_JSON AFTER_JSON WRK_JSON: BEFORE and AFTER are the
+# baseline runs that bracket the run (empty without a baseline).
 record_run() {
   local pair=""
-  [[ -n "$6" ]] && pair="\"paired\":$6,"
-  record "{\"kind\":\"wrk\",\"section\":\"$1\",\"server\":\"$2\",\"scenario\":\"$3\",\"baseline\":\"$4\",\"run\":$5,$pair${7:1}"
-  log "$2 $3 run $5: $7 (paired baseline: ${6:-none})"
+  [[ -n "$6" ]] && pair="\"paired\":$6,\"paired_after\":$7,"
+  record "{\"kind\":\"wrk\",\"section\":\"$1\",\"server\":\"$2\",\"scenario\":\"$3\",\"baseline\":\"$4\",\"run\":$5,$pair${8:1}"
+  log "$2 $3 run $5: $8 (baseline before: ${6:-none}, after: ${7:-none})"
 }
 
 # rss_at_rest: the server's RSS once the requests still queued when wrk stopped have been served (a login
@@ -87,15 +89,24 @@ rss_at_rest() {
   rss_mb
 }
 
+# bracketed SECTION SERVER SCENARIO BASELINE COMMAND...: the measured runs, each made by COMMAND (which
+# prints wrk's JSON; run in this shell, so that it can keep state) between two baseline runs.
+bracketed() {
+  local section=$1 server=$2 scenario=$3 baseline=$4 before after run; shift 4
+  before=$(paired "$baseline")
+  for ((run = 1; run <= runs; run++)); do
+    "$@" >"$work/run.json"
+    after=$(paired "$baseline")
+    record_run "$section" "$server" "$scenario" "$baseline" "$run" "$before" "$after" "$(<"$work/run.json")"
+    before=$after
+  done
+}
+
 # measure SECTION SERVER SCENARIO BASELINE URL SCRIPT ARGS...: warm-up, then the measured runs.
 measure() {
   local section=$1 server=$2 scenario=$3 baseline=$4 url=$5 script=$6; shift 6
   ((warm_scenario > 0)) && wrk_run "$warm_scenario" "$url" "$script" "$@" >/dev/null
-  for ((run = 1; run <= runs; run++)); do
-    local pair; pair=$(paired "$baseline")
-    local result; result=$(wrk_run "$duration" "$url" "$script" "$@")
-    record_run "$section" "$server" "$scenario" "$baseline" "$run" "$pair" "$result"
-  done
+  bracketed "$section" "$server" "$scenario" "$baseline" wrk_run "$duration" "$url" "$script" "$@"
 }
 
 # measure_refresh SECTION SERVER SCENARIO BASELINE URL PATH TOKENS: like measure, but each wrk run gets
@@ -104,17 +115,14 @@ measure_refresh() {
   local section=$1 server=$2 scenario=$3 baseline=$4 url=$5 path=$6 tokens=$7
   rm -f "$work"/chain-*
   split -l "$connections" -d -a 2 "$tokens" "$work/chain-"
-  local chains=("$work"/chain-*) next=0
-  if ((warm_scenario > 0)); then
-    wrk_run "$warm_scenario" "$url" refresh.lua "${chains[next]}" "$path" 1 >/dev/null
-    next=$((next + 1))
-  fi
-  for ((run = 1; run <= runs; run++)); do
-    local chain=${chains[next % ${#chains[@]}]}; next=$((next + 1))
-    local pair; pair=$(paired "$baseline")
-    local result; result=$(wrk_run "$duration" "$url" refresh.lua "$chain" "$path" 1)
-    record_run "$section" "$server" "$scenario" "$baseline" "$run" "$pair" "$result"
-  done
+  chains=("$work"/chain-*) next_chain=0
+  ((warm_scenario > 0)) && refresh_run "$warm_scenario" "$url" "$path" >/dev/null
+  bracketed "$section" "$server" "$scenario" "$baseline" refresh_run "$duration" "$url" "$path"
+}
+refresh_run() { # SECONDS URL PATH: one wrk run spending the next chain of sessions
+  local chain=${chains[next_chain % ${#chains[@]}]}
+  next_chain=$((next_chain + 1))
+  wrk_run "$1" "$2" refresh.lua "$chain" "$3" 1
 }
 
 warm() { # URL SCRIPT ARGS...: the long warm-up a server needs before tier-1 JIT settles
@@ -129,7 +137,7 @@ dotnet publish "$root/bench/Baseline/Baseline.csproj" -c Release -o "$work/basel
 dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
 $smoke || dotnet publish "$root/bench/Peers/IdentityApi/IdentityApi.csproj" -c Release -o "$work/identity" >/dev/null
 tools() { dotnet "$work/tools/bench-tools.dll" "$@"; }
-pinned_tools() { taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" "$@"; } # on the server core
+pinned_tools() { settle; taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" "$@"; } # on the server core, once idle
 
 export ASPNETCORE_ENVIRONMENT=Production
 
@@ -196,7 +204,7 @@ if ! $smoke; then
 
   # 5. Scale: 1,000 and 1,000,000 users in MySQL, each in a database and with a Redis of its own. The two
   # servers run side by side on the server core (the one not measured idles) and their runs alternate, so
-  # that each run with 1,000,000 users is paired with a run with 1,000 made just before it.
+  # that each run with 1,000,000 users is bracketed by two runs with 1,000, as runs are by baselines.
   hash=$(tools hash Bench-password-1)
   sizes=(1000 1000000) scale_urls=() scale_pids=()
   for i in 0 1; do
@@ -216,19 +224,24 @@ if ! $smoke; then
   done
   for i in 0 1; do warm "${scale_urls[i]}" get.lua "$work/tokens-scale-${sizes[i]}.txt" /user/info; done
 
-  # measure_scale SCENARIO SCRIPT PATH [ARGS...]: warm-up both, then the two servers' runs alternate.
+  # measure_scale SCENARIO SCRIPT PATH [ARGS...]: warm-up both, then the two servers' runs alternate,
+  # the 1,000-user server's first and last (recorded as its runs, and as the other's brackets).
   measure_scale() {
     local scenario=$1 script=$2 path=$3 i run; shift 3
     local servers=("user-api, ${sizes[0]} users" "user-api, ${sizes[1]} users")
+    scale_run() { local i=$1; shift; wrk_run "$duration" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@"; }
     if ((warm_scenario > 0)); then
       for i in 0 1; do wrk_run "$warm_scenario" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@" >/dev/null; done
     fi
+    local before after result
+    before=$(scale_run 0 "$@")
+    record_run "Scale (MySQL + Redis)" "${servers[0]}" "$scenario" "" 1 "" "" "$before"
     for ((run = 1; run <= runs; run++)); do
-      local first second
-      first=$(wrk_run "$duration" "${scale_urls[0]}" "$script" "$work/tokens-scale-${sizes[0]}.txt" "$path" "$@")
-      record_run "Scale (MySQL + Redis)" "${servers[0]}" "$scenario" "" "$run" "" "$first"
-      second=$(wrk_run "$duration" "${scale_urls[1]}" "$script" "$work/tokens-scale-${sizes[1]}.txt" "$path" "$@")
-      record_run "Scale (MySQL + Redis)" "${servers[1]}" "$scenario" "${servers[0]}" "$run" "$first" "$second"
+      result=$(scale_run 1 "$@")
+      after=$(scale_run 0 "$@")
+      record_run "Scale (MySQL + Redis)" "${servers[0]}" "$scenario" "" $((run + 1)) "" "" "$after"
+      record_run "Scale (MySQL + Redis)" "${servers[1]}" "$scenario" "${servers[0]}" "$run" "$before" "$after" "$result"
+      before=$after
     done
   }
   measure_scale "GET /user/info" get.lua /user/info

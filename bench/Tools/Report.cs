@@ -5,8 +5,8 @@ using System.Text.Json;
 /// <summary>
 /// Turns the raw measurements of bench/run.sh (one JSON object a line) into the markdown tables of
 /// bench/RESULTS.md: the median of the measured runs of each scenario, and its ratio to its baseline (the
-/// median of per-run ratios where each run was paired with a baseline run just before it: of the rates, and
-/// of the p50 latencies where the baseline is a wrk run too).
+/// median of per-run ratios where each run is compared with the mean of the baseline runs just before and
+/// just after it: of the rates, and of the p50 latencies where the baseline is a wrk run too).
 /// </summary>
 public static class Report
 {
@@ -34,20 +34,21 @@ public static class Report
             {
                 var rps = Median(row.Runs, "rps");
                 var errors = row.Runs.Sum(r => r.GetProperty("non2xx").GetInt64() + r.GetProperty("socket_errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
-                // Each run against the baseline measured just before it (bench/run.sh, paired): the median of those
-                // ratios, of the rates and, where the baseline is a wrk run too, of the p50 latencies.
+                // Each run against the baseline runs that bracket it (bench/run.sh, paired and paired_after): the
+                // median of those ratios, of the rates and, where the baseline is a wrk run too, of the p50 latencies.
                 var paired = row.Runs.Where(r => r.TryGetProperty("paired", out _)).ToList();
                 var baseline = "";
                 if (paired.Count == row.Runs.Count && paired.Count > 0)
                 {
-                    var rates = paired.Select(r => Rate(r.GetProperty("paired"))).ToList();
+                    var rates = paired.Select(r => Bracketing(r, Rate)).ToList();
                     baseline = $"{MedianOf([.. paired.Select((r, i) => r.GetProperty("rps").GetDouble() / rates[i])]):P0} of {Describe(row.Baseline)}";
                     if (paired.All(r => r.GetProperty("paired").TryGetProperty("p50_ms", out _)))
                     {
-                        var p50 = MedianOf([.. paired.Select(r => r.GetProperty("p50_ms").GetDouble() / r.GetProperty("paired").GetProperty("p50_ms").GetDouble() - 1)]);
+                        var p50 = MedianOf([.. paired.Select(r => r.GetProperty("p50_ms").GetDouble() / Bracketing(r, b => b.GetProperty("p50_ms").GetDouble()) - 1)]);
                         baseline += $", p50 {p50:+0 %;-0 %;0 %}";
                     }
-                    baseline += $" (paired runs; its median {MedianOf(rates):F1}/s)";
+                    var bracketed = paired.All(r => r.TryGetProperty("paired_after", out _));
+                    baseline += $" ({(bracketed ? "bracketed" : "paired")} runs; its median {MedianOf(rates):F1}/s)";
                 }
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Server} | {row.Scenario} | {rps:F0} | {Median(row.Runs, "p50_ms"):F2} | {Median(row.Runs, "p99_ms"):F2} | {errors} | {row.Runs.Count} | {baseline} |");
             }
@@ -73,6 +74,13 @@ public static class Report
         Console.Write(text);
         return 0;
     }
+
+    // A figure of the baseline a run is compared with: the mean of the runs before and after it, or the run
+    // before it alone in raw data from before bench/run.sh bracketed its runs.
+    private static double Bracketing(JsonElement run, Func<JsonElement, double> figure) =>
+        run.TryGetProperty("paired_after", out var after)
+            ? (figure(run.GetProperty("paired")) + figure(after)) / 2
+            : figure(run.GetProperty("paired"));
 
     // A paired baseline's rate: wrk's requests per second, or the Argon2id tool's verifies per second.
     private static double Rate(JsonElement paired) =>

@@ -23,9 +23,34 @@ stop_server() {
   fi
 }
 
-# wrk_run SECONDS URL SCRIPT ARGS...: one wrk run pinned to the client core; prints its JSON line.
+# settle: waits, at most 30 s, until the server core has been idle for half a second. A load leaves work
+# behind that would otherwise run inside the next measured run, on the same core: once a login run stops,
+# the tier-1 JIT compiles what the run made hot (perf: 0.9 s of CPU in libclrjit 1-3 s after a 5 s run, in
+# the first runs of a process), and requests still queued are answered or cancelled.
+settle() {
+  local start=$SECONDS
+  while ((SECONDS - start < 30)) && (($(core_busy_permille "$server_core" 0.5) >= 50)); do :; done
+  ((SECONDS - start >= 2)) && log "server core busy for $((SECONDS - start)) s after the previous run"
+  return 0
+}
+
+# core_busy_permille CORE SECONDS: the share of SECONDS the core spent running anything (steal excluded).
+core_busy_permille() {
+  local before after
+  before=$(grep "^cpu$1 " /proc/stat)
+  sleep "$2"
+  after=$(grep "^cpu$1 " /proc/stat)
+  echo "$before $after" | awk '{
+    busy = ($13 + $14 + $15 + $18 + $19) - ($2 + $3 + $4 + $7 + $8)
+    idle = ($16 + $17) - ($5 + $6)
+    print (busy + idle > 0) ? int(1000 * busy / (busy + idle)) : 0 }'
+}
+
+# wrk_run SECONDS URL SCRIPT ARGS...: one wrk run pinned to the client core, once the server core is idle;
+# prints its JSON line.
 wrk_run() {
   local seconds=$1 url=$2 script=$3; shift 3
+  settle
   taskset -c "$client_core" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 30s --latency \
     -s "$root/bench/wrk/$script" "$url" -- "$@" | tail -n 1
 }
