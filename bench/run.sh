@@ -229,16 +229,16 @@ if ! $smoke; then
   measure_scale() {
     local scenario=$1 script=$2 path=$3 i run; shift 3
     local servers=("user-api, ${sizes[0]} users" "user-api, ${sizes[1]} users")
-    scale_run() { local i=$1; shift; wrk_run "$duration" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@"; }
+    scale_run() { local seconds=$1 i=$2; shift 2; wrk_run "$seconds" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@"; }
     if ((warm_scenario > 0)); then
-      for i in 0 1; do wrk_run "$warm_scenario" "${scale_urls[i]}" "$script" "$work/tokens-scale-${sizes[i]}.txt" "$path" "$@" >/dev/null; done
+      for i in 0 1; do scale_run "$warm_scenario" "$i" "$@" >/dev/null; done
     fi
     local before after result
-    before=$(scale_run 0 "$@")
+    before=$(scale_run "$duration" 0 "$@")
     record_run "Scale (MySQL + Redis)" "${servers[0]}" "$scenario" "" 1 "" "" "$before"
     for ((run = 1; run <= runs; run++)); do
-      result=$(scale_run 1 "$@")
-      after=$(scale_run 0 "$@")
+      result=$(scale_run "$duration" 1 "$@")
+      after=$(scale_run "$duration" 0 "$@")
       record_run "Scale (MySQL + Redis)" "${servers[0]}" "$scenario" "" $((run + 1)) "" "" "$after"
       record_run "Scale (MySQL + Redis)" "${servers[1]}" "$scenario" "${servers[0]}" "$run" "$before" "$after" "$result"
       before=$after
