@@ -7,6 +7,7 @@ public sealed record AccountError(int Status, string Code, string Title, IReadOn
 {
     public static readonly AccountError InvalidCredentials = new(StatusCodes.Status401Unauthorized, "invalid_credentials", "Invalid username or password.");
     public static readonly AccountError UsernameTaken = new(StatusCodes.Status409Conflict, "username_taken", "That username is already registered.");
+    public static readonly AccountError UserIdTaken = new(StatusCodes.Status409Conflict, "user_id_taken", "That user id belongs to another user.");
     public static readonly AccountError TokenInvalid = new(StatusCodes.Status401Unauthorized, "token_invalid", "The token is invalid.");
     public static readonly AccountError TokenExpired = new(StatusCodes.Status401Unauthorized, "token_expired", "The token has expired.");
     public static readonly AccountError RefreshTokenReused = new(StatusCodes.Status401Unauthorized, "refresh_token_reused", "The refresh token was already used; the session has been ended.");

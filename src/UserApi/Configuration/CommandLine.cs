@@ -1,17 +1,17 @@
 namespace UserApi.Configuration;
 
 /// <summary>
-/// go-zero's command line: <c>user-api [migrate | disable USERNAME | enable USERNAME | delete USERNAME] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
+/// go-zero's command line: <c>user-api [migrate | import FILE | disable USERNAME | enable USERNAME | delete USERNAME] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
 /// Whatever is not <c>-f</c> or the command is left for ASP.NET Core's command-line configuration.
 /// </summary>
 public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string? Command, string[] Rest)
 {
     public const string DefaultConfigFile = "etc/user-api.yaml";
 
-    /// <summary>The command's operand: the username of <c>disable</c>, <c>enable</c> and <c>delete</c>.</summary>
+    /// <summary>The command's operand: the username of <c>disable</c>, <c>enable</c> and <c>delete</c>, the file of <c>import</c>.</summary>
     public string? Argument { get; init; }
 
-    public static readonly string[] Commands = ["serve", "migrate", "disable", "enable", "delete"];
+    public static readonly string[] Commands = ["serve", "migrate", "import", "disable", "enable", "delete"];
 
     public static CommandLine Parse(string[] args)
     {
@@ -34,7 +34,7 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
             {
                 command = arg;
             }
-            else if (command is "disable" or "enable" or "delete" && argument is null && !arg.StartsWith('-'))
+            else if (command is "import" or "disable" or "enable" or "delete" && argument is null && (!arg.StartsWith('-') || arg == "-"))
             {
                 argument = arg;
             }

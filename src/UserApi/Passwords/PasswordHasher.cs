@@ -12,7 +12,8 @@ public enum PasswordVerification
 
 /// <summary>
 /// Argon2id through libsodium (Geralt), PHC strings (<c>$argon2id$v=19$m=19456,t=2,p=1$...</c>) with
-/// OWASP's minimum parameters. libsodium compares in constant time.
+/// OWASP's minimum parameters. libsodium compares in constant time. Imported bcrypt and ASP.NET Core
+/// Identity hashes verify too (<see cref="ImportedPasswordHashes"/>) and ask for a rehash when they match.
 /// </summary>
 /// <remarks>
 /// At most one hash per core runs at a time; other callers wait their turn asynchronously. Each hash
@@ -72,10 +73,19 @@ public sealed class PasswordHasher
     /// <summary>Computes the dummy hash ahead of the first login.</summary>
     public void Warm() => _ = _dummyHash.Value;
 
-    private static PasswordVerification Verify(string hash, string password)
+    private static PasswordVerification Verify(string hash, string password) =>
+        ImportedPasswordHashes.FormatOf(hash) switch
+        {
+            PasswordHashFormat.Argon2id => VerifyArgon2id(hash, password),
+            PasswordHashFormat.Unsupported => PasswordVerification.Failed,
+            // Another system's hash: replaced by an Argon2id one once the password is known.
+            var imported => ImportedPasswordHashes.Verify(imported, hash, password) ? PasswordVerification.SucceededRehashNeeded : PasswordVerification.Failed,
+        };
+
+    private static PasswordVerification VerifyArgon2id(string hash, string password)
     {
         var bytes = PasswordPolicy.Normalize(password);
-        if (bytes is null || !hash.StartsWith("$argon2id$", StringComparison.Ordinal))
+        if (bytes is null)
         {
             return PasswordVerification.Failed;
         }

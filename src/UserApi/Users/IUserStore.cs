@@ -7,7 +7,7 @@ public interface IUserStore
 
     Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken);
 
-    /// <summary>Inserts the user; null when the normalised username is taken.</summary>
+    /// <summary>Inserts the user; null when the normalised username (or the given id) is taken.</summary>
     Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken);
 
     Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken);

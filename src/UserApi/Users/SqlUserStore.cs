@@ -35,14 +35,17 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         await using var connection = dialect.CreateConnection();
         try
         {
+            // An explicit id moves MySQL's AUTO_INCREMENT and SQLite's sqlite_sequence past it, so later rows never collide.
+            // MySQL's LAST_INSERT_ID() reports generated ids only.
+            var (idColumn, idValue, insertedId) = user.Id is null ? ("", "", dialect.LastInsertIdExpression) : ("id, ", "@Id, ", "@Id");
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 $"""
-                INSERT INTO users (username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
-                VALUES (@Username, @UsernameNormalized, @PasswordHash, @Role, 0, @CreatedAt, @CreatedAt, @CreatedAt);
-                SELECT {dialect.LastInsertIdExpression};
+                INSERT INTO users ({idColumn}username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
+                VALUES ({idValue}@Username, @UsernameNormalized, @PasswordHash, @Role, @Disabled, @CreatedAt, @CreatedAt, @CreatedAt);
+                SELECT {insertedId};
                 """,
                 user, cancellationToken: cancellationToken));
-            return new User(id, user.Username, user.UsernameNormalized, user.PasswordHash, user.Role, false, user.CreatedAt, user.CreatedAt, user.CreatedAt);
+            return new User(id, user.Username, user.UsernameNormalized, user.PasswordHash, user.Role, user.Disabled, user.CreatedAt, user.CreatedAt, user.CreatedAt);
         }
         catch (DbException e) when (dialect.IsUniqueViolation(e))
         {

@@ -15,5 +15,11 @@ public sealed record User(
     public const string DefaultRole = "user";
 }
 
-/// <summary>What registration stores.</summary>
-public sealed record NewUser(string Username, string UsernameNormalized, string PasswordHash, string Role, DateTime CreatedAt);
+/// <summary>What registration stores; an import may also keep the user's id from the system it comes from.</summary>
+public sealed record NewUser(string Username, string UsernameNormalized, string PasswordHash, string Role, DateTime CreatedAt)
+{
+    /// <summary>The id to insert under; null lets the database number the row.</summary>
+    public long? Id { get; init; }
+
+    public bool Disabled { get; init; }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using MySqlConnector;
+using UserApi.Tests.Passwords;
+using UserApi.Tests.Support;
+
+namespace UserApi.Tests.Production;
+
+/// <summary>
+/// The migration README describes: go-zero's user table in MySQL, exported one JSON object a line with
+/// <c>JSON_OBJECT</c>, read by <c>user-api import</c> into the production stores, and logged into with the
+/// old passwords.
+/// </summary>
+public sealed class GoZeroImportTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("user-api-import-").FullName;
+
+    [Fact]
+    public async Task GoZeroUsersExportedFromMySqlLogInAfterUserApiImport()
+    {
+        var goZeroDatabase = $"gozero_{Guid.NewGuid():N}"[..20];
+        var alice = ApiClient.NewUsername("alice");
+        var bob = ApiClient.NewUsername("bob");
+        // Above every id the other tests' shared table hands out (see ImportTests.ImportedId).
+        var firstId = 30_000_000_000_000L + RandomNumberGenerator.GetInt32(1, int.MaxValue);
+        var export = Path.Combine(_directory, "users.jsonl");
+        await using (var connection = new MySqlConnection(TestServers.MySql))
+        {
+            await connection.ExecuteAsync($"CREATE DATABASE {goZeroDatabase}");
+            await connection.ExecuteAsync(
+                $"""
+                CREATE TABLE {goZeroDatabase}.user (
+                  id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                  username varchar(255) NOT NULL UNIQUE,
+                  password varchar(255) NOT NULL,
+                  role varchar(32) NOT NULL DEFAULT 'user'
+                )
+                """);
+            await connection.ExecuteAsync($"INSERT INTO {goZeroDatabase}.user (id, username, password, role) VALUES (@id, @username, @password, @role)",
+                new[]
+                {
+                    new { id = firstId, username = alice, password = ImportedPasswordHashesTests.GoBcrypt, role = "user" },
+                    new { id = firstId + 1, username = bob, password = ImportedPasswordHashesTests.GoBcrypt, role = "admin" },
+                });
+            var lines = await connection.QueryAsync<string>(
+                $"SELECT JSON_OBJECT('id', id, 'username', username, 'passwordHash', password, 'role', role) FROM {goZeroDatabase}.user ORDER BY id");
+            await File.WriteAllLinesAsync(export, lines);
+            await connection.ExecuteAsync($"DROP DATABASE {goZeroDatabase}");
+        }
+
+        await using (var import = ServiceProcess.Start(["import", export], ProductionEnvironment(), _directory))
+        {
+            Assert.Equal(0, await import.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("users.jsonl: 2 imported, 0 already present, 0 refused.", import.Output);
+            Assert.DoesNotContain("Xajj", import.Output);
+        }
+
+        using var app = new MySqlRedisBackend();
+        var client = app.CreateClient();
+        foreach (var (username, id, role) in new[] { (alice, firstId, "user"), (bob, firstId + 1, "admin") })
+        {
+            var tokens = (await (await client.LoginAsync(username, ImportedPasswordHashesTests.GoBcryptPassword)).Content.ReadFromJsonAsync<IssuedTokens>())!;
+            var info = await (await client.UserInfoAsync(tokens.AccessToken)).AssertOkJsonAsync();
+            Assert.Equal(id, info.GetProperty("id").GetInt64());
+            Assert.Equal(role, info.GetProperty("role").GetString());
+        }
+
+        // A second run finds everyone there already and succeeds: an interrupted import can be repeated.
+        await using var again = ServiceProcess.Start(["import", export], ProductionEnvironment(), _directory);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("0 imported, 2 already present, 0 refused.", again.Output);
+    }
+
+    [Fact]
+    public async Task AnImportWithARefusedLineExitsWith1AndNamesTheLine()
+    {
+        var file = Path.Combine(_directory, "users.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            JsonSerializer.Serialize(new { username = ApiClient.NewUsername(), passwordHash = ImportedPasswordHashesTests.IdentityV3Sha256 }),
+            JsonSerializer.Serialize(new { username = ApiClient.NewUsername(), passwordHash = "plain text password" }),
+        ]);
+        var environment = new Dictionary<string, string>(ProductionEnvironment()) { ["UserApi__DataSource"] = $"sqlite:{Path.Combine(_directory, "users.db")}" };
+        environment.Remove("UserApi__CacheRedis__0__Host");
+
+        await using var import = ServiceProcess.Start(["import", file], environment, _directory);
+
+        Assert.Equal(1, await import.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("line 2: refused: passwordHash must be", import.Output);
+        Assert.DoesNotContain("plain text password", import.Output);
+        Assert.Contains("1 imported, 0 already present, 1 refused.", import.Output);
+    }
+
+    [Theory]
+    [InlineData(new string[] { "import" }, "usage: user-api import FILE")]
+    [InlineData(new string[] { "import", "no-such-file.jsonl" }, "no-such-file.jsonl: no such file.")]
+    public async Task ImportWithoutAReadableFileExplainsItselfWithExitCode2(string[] args, string message)
+    {
+        var environment = new Dictionary<string, string>(ProductionEnvironment()) { ["UserApi__DataSource"] = $"sqlite:{Path.Combine(_directory, "users.db")}" };
+        environment.Remove("UserApi__CacheRedis__0__Host");
+        await using var import = ServiceProcess.Start(args, environment, _directory);
+        Assert.Equal(2, await import.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(message, import.Output);
+    }
+
+    private static Dictionary<string, string> ProductionEnvironment() => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["UserApi__DataSource"] = TestServers.MySqlDataSource,
+        ["UserApi__CacheRedis__0__Host"] = TestServers.Redis,
+        ["UserApi__Auth__AccessSecret"] = UserApiFactory.AccessSecret,
+        ["UserApi__Auth__RefreshSecret"] = UserApiFactory.RefreshSecret,
+    };
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
