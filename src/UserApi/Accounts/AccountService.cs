@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
+using UserApi.Hosting;
 using UserApi.Passwords;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -19,11 +20,21 @@ public sealed class AccountService(
     TokenService tokens,
     IOptions<AuthOptions> options,
     TimeProvider time,
+    UserApiMetrics metrics,
     ILogger<AccountService> logger)
 {
     private readonly AuthOptions _options = options.Value;
 
-    public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
+    public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken) =>
+        UserApiMetrics.Count(metrics.Registrations, await TryRegisterAsync(username, password, cancellationToken));
+
+    public async Task<Result<TokenPair>> LoginAsync(string? username, string? password, ClientInfo client, CancellationToken cancellationToken) =>
+        UserApiMetrics.Count(metrics.Logins, await TryLoginAsync(username, password, client, cancellationToken));
+
+    public async Task<Result<TokenPair>> RefreshAsync(string? refreshToken, CancellationToken cancellationToken) =>
+        UserApiMetrics.Count(metrics.Refreshes, await TryRefreshAsync(refreshToken, cancellationToken));
+
+    private async Task<Result<User>> TryRegisterAsync(string? username, string? password, CancellationToken cancellationToken)
     {
         if (Required(("username", username), ("password", password)) is { } missing)
         {
@@ -53,7 +64,7 @@ public sealed class AccountService(
         return user;
     }
 
-    public async Task<Result<TokenPair>> LoginAsync(string? username, string? password, ClientInfo client, CancellationToken cancellationToken)
+    private async Task<Result<TokenPair>> TryLoginAsync(string? username, string? password, ClientInfo client, CancellationToken cancellationToken)
     {
         if (Required(("username", username), ("password", password)) is { } missing)
         {
@@ -92,7 +103,7 @@ public sealed class AccountService(
         return tokens.Issue(user, session);
     }
 
-    public async Task<Result<TokenPair>> RefreshAsync(string? refreshToken, CancellationToken cancellationToken)
+    private async Task<Result<TokenPair>> TryRefreshAsync(string? refreshToken, CancellationToken cancellationToken)
     {
         if (Required(("refreshToken", refreshToken)) is { } missing)
         {

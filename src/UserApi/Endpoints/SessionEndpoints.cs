@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using UserApi.Accounts;
 using UserApi.Contracts;
+using UserApi.Hosting;
 
 namespace UserApi.Endpoints;
 
@@ -13,11 +14,11 @@ public static class SessionEndpoints
 {
     public static RouteGroupBuilder MapSessionApi(this RouteGroupBuilder registered)
     {
-        registered.MapPost("/logout", LogoutAsync).WithMetadata(AllowRevokedSessionMetadata.Instance);
-        registered.MapPost("/logout/all", LogoutAllAsync);
-        registered.MapGet("/sessions", ListSessionsAsync);
-        registered.MapDelete("/sessions/{id}", EndSessionAsync);
-        registered.MapPost("/password", ChangePasswordAsync);
+        registered.MapPost("/logout", LogoutAsync).WithMetadata(AllowRevokedSessionMetadata.Instance).WithSummary("End this session (idempotent).");
+        registered.MapPost("/logout/all", LogoutAllAsync).WithSummary("End every session of the caller, this one included.");
+        registered.MapGet("/sessions", ListSessionsAsync).WithSummary("The caller's sessions.");
+        registered.MapDelete("/sessions/{id}", EndSessionAsync).WithSummary("End one of the caller's sessions.").ProducesProblems(404);
+        registered.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password; ends every other session.").ReadsJson().ProducesProblems(429);
         return registered;
     }
 

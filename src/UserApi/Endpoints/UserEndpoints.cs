@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using UserApi.Accounts;
 using UserApi.Contracts;
+using UserApi.Hosting;
 
 namespace UserApi.Endpoints;
 
@@ -20,18 +21,18 @@ public static class UserEndpoints
     {
         var user = app.MapGroup("/user").WithTags("User");
 
-        user.MapPost("/register", RegisterAsync);
-        user.MapPost("/login", LoginAsync);
-        user.MapPost("/refresh", RefreshAsync);
-        user.MapPost("/token", IssueAnonymousToken);
+        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409);
+        user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 429, 503);
+        user.MapPost("/refresh", RefreshAsync).WithSummary("Rotate the refresh token: a new pair; a spent token ends the session (seed 003).").ReadsJson().ProducesProblems(401, 503);
+        user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404);
 
         // go-zero's `@jwt Auth`: any valid access token, anonymous ones (seed 000) included.
-        var authenticated = user.MapGroup("").RequireAuthorization();
-        authenticated.MapPost("/info", GetUserAsync);
+        var authenticated = user.MapGroup("").RequireAuthorization().ProducesProblems(401);
+        authenticated.MapPost("/info", GetUserAsync).WithSummary("A user's name by id (seed 000).").ReadsJson().ProducesProblems(404);
 
         // Tokens of a registered user's session.
-        var registered = authenticated.MapGroup("").RequireAuthorization(RegisteredUserPolicy);
-        registered.MapGet("/info", UserInfoAsync);
+        var registered = authenticated.MapGroup("").RequireAuthorization(RegisteredUserPolicy).ProducesProblems(403);
+        registered.MapGet("/info", UserInfoAsync).WithSummary("The caller's own account (seed 003).");
         registered.MapSessionApi();
 
         return app;

@@ -134,7 +134,7 @@ internal sealed class AuthenticationFeatures(AuthenticateResult result) : IHttpA
 /// authentication scheme: the endpoint runs, or a 401 problem saying what was wrong with the token
 /// (<c>token_invalid</c>, <c>token_expired</c>, <c>session_revoked</c>), or a 403 problem.
 /// </summary>
-public sealed class AccessTokenAuthorizationResults : IAuthorizationMiddlewareResultHandler
+public sealed class AccessTokenAuthorizationResults(UserApiMetrics metrics) : IAuthorizationMiddlewareResultHandler
 {
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
@@ -146,6 +146,7 @@ public sealed class AccessTokenAuthorizationResults : IAuthorizationMiddlewareRe
         {
             context.Response.Headers.WWWAuthenticate = Problems.BearerChallenge;
             var error = context.Features.Get<AccessTokenFailure>()?.Error ?? AccountError.TokenInvalid;
+            metrics.TokenRejections.Add(1, new KeyValuePair<string, object?>("code", error.Code));
             await Problems.WriteAsync(context, error.Status, error.Title, error.Code);
         }
         else

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using StackExchange.Redis;
 using UserApi.Accounts;
 using UserApi.Configuration;
@@ -82,6 +83,15 @@ public static class UserApiServiceCollectionExtensions
         services.AddSingleton<UserImport>();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<NativeHeapTrimmer>();
+        // Prometheus metrics: the service's own, ASP.NET Core's request and connection metrics, the runtime's.
+        // Routing's and authorization's per-request meters are left out: they would add measurements to every
+        // request for what http.server.request.duration (by route and status) already tells.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(UserApiMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics", "System.Runtime")
+            .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
+            // A scrape answers with the counts of that moment (the exporter's default serves one response for 300 ms).
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        services.AddUserApiOpenApi();
         services.AddHealthChecks()
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
             .AddCheck<RedisReadinessCheck>("redis", tags: [ReadyTag]);
@@ -170,6 +180,8 @@ public static class UserApiServiceCollectionExtensions
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
         });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapUserApiOpenApi();
         app.MapUserApi();
         return app;
     }

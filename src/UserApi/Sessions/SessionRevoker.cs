@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
+using UserApi.Hosting;
 
 namespace UserApi.Sessions;
 
@@ -8,7 +9,7 @@ namespace UserApi.Sessions;
 /// other instances. A session id is marked revoked even when the store no longer had it, so a refresh
 /// racing the revocation cannot leave a usable access token behind.
 /// </summary>
-public sealed class SessionRevoker(ISessionStore sessions, RevocationList revocations, IRevocationFeed feed, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class SessionRevoker(ISessionStore sessions, RevocationList revocations, IRevocationFeed feed, IOptions<AuthOptions> options, TimeProvider time, UserApiMetrics metrics)
 {
     public async Task RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken)
     {
@@ -36,6 +37,7 @@ public sealed class SessionRevoker(ISessionStore sessions, RevocationList revoca
         {
             revocations.Add(sessionId, until);
         }
+        metrics.SessionsRevoked.Add(sessionIds.Count);
         await feed.PublishAsync(sessionIds, until, cancellationToken);
     }
 }

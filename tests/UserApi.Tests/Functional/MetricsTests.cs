@@ -1,0 +1,34 @@
+using System.Net;
+using UserApi.Tests.Support;
+
+namespace UserApi.Tests.Functional;
+
+/// <summary>
+/// <c>GET /metrics</c>: Prometheus text with ASP.NET Core's request metrics and the runtime's. The counts of the
+/// service's own outcomes are checked on a process of its own (<see cref="Hosting.MetricsCountTests"/>): in this
+/// test process every app's listener also hears the other apps' meters of the same name.
+/// </summary>
+public abstract class MetricsTests(UserApiFactory app)
+{
+    private readonly HttpClient _client = app.CreateClient();
+
+    [Fact]
+    public async Task MetricsAreServedAsPrometheusText()
+    {
+        // A request's duration is recorded once it is answered: make sure one was.
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/healthz")).StatusCode);
+        var response = await _client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter", text);
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text);
+        Assert.Contains("http_route=\"/healthz\"", text);
+    }
+}
+
+public sealed class EmbeddedMetricsTests(EmbeddedBackend app) : MetricsTests(app), IClassFixture<EmbeddedBackend>;
+
+public sealed class MySqlRedisMetricsTests(MySqlRedisBackend app) : MetricsTests(app), IClassFixture<MySqlRedisBackend>;
+
+public sealed class MySqlRedisClusterMetricsTests(MySqlRedisClusterBackend app) : MetricsTests(app), IClassFixture<MySqlRedisClusterBackend>;
