@@ -12,7 +12,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 using StackExchange.Redis;
 using UserApi.Accounts;
 using UserApi.Configuration;
@@ -83,14 +82,8 @@ public static class UserApiServiceCollectionExtensions
         services.AddSingleton<UserImport>();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<NativeHeapTrimmer>();
-        // Prometheus metrics: the service's own, ASP.NET Core's request and connection metrics, the runtime's.
-        // Routing's and authorization's per-request meters are left out: they would add measurements to every
-        // request for what http.server.request.duration (by route and status) already tells.
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(UserApiMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics", "System.Runtime")
-            .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
-            // A scrape answers with the counts of that moment (the exporter's default serves one response for 300 ms).
-            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        services.AddSingleton<PrometheusMetrics>();
+        services.AddHostedService(sp => sp.GetRequiredService<PrometheusMetrics>());
         services.AddUserApiOpenApi();
         services.AddHealthChecks()
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
@@ -180,7 +173,7 @@ public static class UserApiServiceCollectionExtensions
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
         });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        PrometheusMetrics.Map(app);
         app.MapUserApiOpenApi();
         app.MapUserApi();
         return app;

@@ -15,7 +15,9 @@ public abstract class MetricsTests(UserApiFactory app)
     [Fact]
     public async Task MetricsAreServedAsPrometheusText()
     {
-        // A request's duration is recorded once it is answered: make sure one was.
+        // The first scrape makes sure the meters are listened to (from start-up on, that happens in the
+        // background); a request's duration is recorded once it is answered.
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/metrics")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/healthz")).StatusCode);
         var response = await _client.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
