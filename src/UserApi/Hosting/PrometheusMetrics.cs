@@ -16,7 +16,7 @@ namespace UserApi.Hosting;
 /// <remarks>
 /// The MeterProvider is built on the thread pool once the server listens (or by the first scrape, whichever
 /// comes first), not through OpenTelemetry's hosting integration: that integration's registration and its
-/// hosted service load and compile OpenTelemetry before the server listens, about 170 ms of start-up on
+/// hosted service load and compile OpenTelemetry before the server listens, 170–330 ms of start-up on
 /// these machines (bench/RESULTS.md). Requests of the first moments after start are not counted.
 /// </remarks>
 public sealed class PrometheusMetrics : IHostedService, IDisposable
