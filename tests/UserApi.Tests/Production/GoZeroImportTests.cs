@@ -51,12 +51,9 @@ public sealed class GoZeroImportTests : IDisposable
             await connection.ExecuteAsync($"DROP DATABASE {goZeroDatabase}");
         }
 
-        await using (var import = ServiceProcess.Start(["import", export], ProductionEnvironment(), _directory))
-        {
-            Assert.Equal(0, await import.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-            Assert.Contains("users.jsonl: 2 imported, 0 already present, 0 refused.", import.Output);
-            Assert.DoesNotContain("Xajj", import.Output);
-        }
+        var output = await ImportAsync(export);
+        Assert.Contains("users.jsonl: 2 imported, 0 already present, 0 refused.", output);
+        Assert.DoesNotContain("Xajj", output);
 
         using var app = new MySqlRedisBackend();
         var client = app.CreateClient();
@@ -69,9 +66,26 @@ public sealed class GoZeroImportTests : IDisposable
         }
 
         // A second run finds everyone there already and succeeds: an interrupted import can be repeated.
-        await using var again = ServiceProcess.Start(["import", export], ProductionEnvironment(), _directory);
-        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("0 imported, 2 already present, 0 refused.", again.Output);
+        Assert.Contains("0 imported, 2 already present, 0 refused.", await ImportAsync(export));
+    }
+
+    /// <summary>
+    /// Runs <c>user-api import</c> against the production stores; its output once it succeeded. A store out of
+    /// reach at start-up ends the process with exit code 1 and "did not start", for its supervisor to run it
+    /// again: so does this, once (this failed once in a full parallel run, output not captured).
+    /// </summary>
+    private async Task<string> ImportAsync(string file)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var import = ServiceProcess.Start(["import", file], ProductionEnvironment(), _directory);
+            var exitCode = await import.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            if (exitCode == 0)
+            {
+                return import.Output;
+            }
+            Assert.True(attempt == 1 && exitCode == 1 && import.Output.Contains("did not start"), $"exit code {exitCode}:\n{import.Output}");
+        }
     }
 
     [Fact]
@@ -88,7 +102,8 @@ public sealed class GoZeroImportTests : IDisposable
 
         await using var import = ServiceProcess.Start(["import", file], environment, _directory);
 
-        Assert.Equal(1, await import.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var exitCode = await import.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{import.Output}");
         Assert.Contains("line 2: refused: passwordHash must be", import.Output);
         Assert.DoesNotContain("plain text password", import.Output);
         Assert.Contains("1 imported, 0 already present, 1 refused.", import.Output);
