@@ -67,7 +67,8 @@ public static class OpenApiDocumentation
 
     /// <summary>
     /// The document and the API reference page (Scalar, at <c>/docs/v1</c>). The page's script is served from
-    /// the service itself and its fonts are the browser's: it makes no request elsewhere.
+    /// the service itself, its fonts are the browser's, and Scalar's telemetry, AI agent and developer toolbar
+    /// (links to Scalar's hosted services) are off: it makes no request elsewhere.
     /// </summary>
     public static IEndpointRouteBuilder MapUserApiOpenApi(this IEndpointRouteBuilder app)
     {
@@ -75,7 +76,10 @@ public static class OpenApiDocumentation
         app.MapScalarApiReference(ReferencePrefix, options => options
             .WithTitle("UserApi")
             .WithOpenApiRoutePattern(DocumentPath)
-            .DisableDefaultFonts());
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .HideDeveloperTools());
         return app;
     }
 

@@ -72,6 +72,9 @@ public abstract class OpenApiTests(UserApiFactory app)
         Assert.Contains("<script src=\"scalar.js\"></script>", html);
         Assert.Contains("\"url\":\"openapi/v1.json\"", html);
         Assert.DoesNotContain("https://", html);
+        // Scalar reports usage and offers an AI chat through its own servers unless told not to.
+        Assert.Contains("\"telemetry\":false", html);
+        Assert.Contains("\"agent\":{\"disabled\":true}", html);
 
         var script = await _client.GetAsync("/docs/scalar.js");
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
