@@ -16,6 +16,18 @@ public sealed class IdsTests
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
+    /// <summary>Each thread draws its ids from a random block of its own, refilled every 64 ids.</summary>
+    [Fact]
+    public async Task IdsMadeOnManyThreadsAreAllDistinct()
+    {
+        var perThread = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(
+            () => Enumerable.Range(0, 200).Select(_ => Ids.New()).ToList(), TaskCreationOptions.LongRunning)));
+        var ids = perThread.SelectMany(list => list).ToList();
+        Assert.Equal(1600, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Matches("^[A-Za-z0-9_-]{22}$", id));
+    }
+
     /// <summary>
     /// Every instance must derive the same access-token id from a refresh token's (a retried refresh gets the
     /// very same tokens from any instance, old version or new): the first 128 bits of SHA-256("purpose:id").
