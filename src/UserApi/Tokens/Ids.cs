@@ -19,8 +19,9 @@ public static class Ids
     /// 128 random bits, base64url: session ids and token ids. The bits come from the system's CSPRNG a block
     /// of 64 ids at a time per thread: on Linux every <see cref="RandomNumberGenerator.Fill"/> is a call into
     /// OpenSSL's DRBG, which is itself a generator in user space, plus a <c>getpid</c> system call for its
-    /// fork check (2 % of a refresh's CPU in a profile, one per refresh). Each id's bits are cleared from
-    /// the block once encoded, so no spent id stays in memory.
+    /// fork check, and system calls are dear on virtual machines (a refresh, which makes one id, took a fifth
+    /// less server CPU without it: bench/RESULTS.md). Each id's bits are cleared from the block once
+    /// encoded, so the block holds only ids not yet given out.
     /// </summary>
     public static string New()
     {
