@@ -1,10 +1,17 @@
 using UserApi.Configuration;
 using UserApi.Hosting;
+using UserApi.Hosting.Cli;
+using UserApi.Infrastructure;
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
     var commandLine = builder.AddUserApiConfiguration(args);
+    if (commandLine.IsHelp)
+    {
+        Console.WriteLine(CommandRunner.Usage);
+        return 0;
+    }
     builder.AddUserApi();
 
     var app = builder.Build();
@@ -13,7 +20,7 @@ try
 }
 catch (ConfigurationProblemsException e)
 {
-    return UserApiServiceCollectionExtensions.ReportConfigurationProblems(e.Problems);
+    return CommandRunner.ReportConfigurationProblems(e.Problems);
 }
 catch (Exception e) when (StoreOutage.Is(e))
 {

@@ -25,45 +25,45 @@ public sealed partial class UserImport(IUserStore users, TimeProvider time, ILog
     {
         if (imported.Username is null)
         {
-            return AccountError.Validation("username", "is required");
+            return Failure.Validation("username", "is required");
         }
         if (Username.Problem(imported.Username) is { } usernameProblem)
         {
-            return AccountError.Validation("username", usernameProblem);
+            return Failure.Validation("username", usernameProblem);
         }
         if (string.IsNullOrEmpty(imported.PasswordHash))
         {
-            return AccountError.Validation("passwordHash", "is required");
+            return Failure.Validation("passwordHash", "is required");
         }
         if (ImportedPasswordHashes.FormatOf(imported.PasswordHash) == PasswordHashFormat.Unsupported)
         {
-            return AccountError.Validation("passwordHash", "must be an Argon2id, bcrypt ($2a$, $2b$, $2y$) or ASP.NET Core Identity hash");
+            return Failure.Validation("passwordHash", "must be an Argon2id, bcrypt ($2a$, $2b$, $2y$) or ASP.NET Core Identity hash");
         }
         if (imported.Id is <= 0)
         {
-            return AccountError.Validation("id", "must be a positive integer");
+            return Failure.Validation("id", "must be a positive integer");
         }
         var role = imported.Role ?? User.DefaultRole;
         if (!RoleName().IsMatch(role) || role == Tokens.TokenClaims.AnonymousRole)
         {
-            return AccountError.Validation("role", $"must be 1 to 32 letters, digits or ._:- and not '{Tokens.TokenClaims.AnonymousRole}'");
+            return Failure.Validation("role", $"must be 1 to 32 letters, digits or ._:- and not '{Tokens.TokenClaims.AnonymousRole}'");
         }
 
         var normalized = Username.Normalize(imported.Username)!;
         if (await users.FindByUsernameAsync(normalized, cancellationToken) is not null)
         {
-            return AccountError.UsernameTaken;
+            return Failure.UsernameTaken;
         }
         if (imported.Id is { } id && await users.FindByIdAsync(id, cancellationToken) is not null)
         {
-            return AccountError.UserIdTaken;
+            return Failure.UserIdTaken;
         }
         var user = new NewUser(imported.Username.Trim(), normalized, imported.PasswordHash, role, time.GetUtcNow().UtcDateTime)
         {
             Id = imported.Id,
             Disabled = imported.Disabled ?? false,
         };
-        return await users.CreateAsync(user, cancellationToken) is { } created ? created : AccountError.UsernameTaken;
+        return await users.CreateAsync(user, cancellationToken) is { } created ? created : Failure.UsernameTaken;
     }
 
     /// <summary>Imports one user per line (blank lines are passed over), writing a line to the report for each one not imported.</summary>
@@ -89,13 +89,13 @@ public sealed partial class UserImport(IUserStore users, TimeProvider time, ILog
                 refused++;
                 continue;
             }
-            var result = user is null ? AccountError.Validation("line", "must be a JSON object") : await ImportAsync(user, cancellationToken);
-            switch (result.Error)
+            var result = user is null ? Failure.Validation("line", "must be a JSON object") : await ImportAsync(user, cancellationToken);
+            switch (result.Failure)
             {
                 case null:
                     imported++;
                     break;
-                case var error when error == AccountError.UsernameTaken:
+                case var failure when failure == Failure.UsernameTaken:
                     await report.WriteLineAsync($"line {number}: already present: '{user!.Username}'");
                     present++;
                     break;

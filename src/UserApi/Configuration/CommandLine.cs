@@ -1,7 +1,7 @@
 namespace UserApi.Configuration;
 
 /// <summary>
-/// go-zero's command line: <c>user-api [migrate | import FILE | disable USERNAME | enable USERNAME | delete USERNAME] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
+/// go-zero's command line: <c>user-api [migrate | import FILE | disable USERNAME | enable USERNAME | delete USERNAME | help] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
 /// Whatever is not <c>-f</c> or the command is left for ASP.NET Core's command-line configuration.
 /// </summary>
 public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string? Command, string[] Rest)
@@ -11,7 +11,9 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
     /// <summary>The command's operand: the username of <c>disable</c>, <c>enable</c> and <c>delete</c>, the file of <c>import</c>.</summary>
     public string? Argument { get; init; }
 
-    public static readonly string[] Commands = ["serve", "migrate", "import", "disable", "enable", "delete"];
+    public static readonly string[] Commands = ["serve", "migrate", "import", "disable", "enable", "delete", "help"];
+
+    public bool IsHelp => Command == "help";
 
     public static CommandLine Parse(string[] args)
     {
@@ -33,6 +35,10 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
             else if (command is null && rest.Count == 0 && Commands.Contains(arg))
             {
                 command = arg;
+            }
+            else if (arg is "--help" or "-h" or "-?")
+            {
+                command = "help";
             }
             else if (command is "import" or "disable" or "enable" or "delete" && argument is null && (!arg.StartsWith('-') || arg == "-"))
             {

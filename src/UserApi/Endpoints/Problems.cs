@@ -1,86 +1,62 @@
+using System.Collections.Frozen;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
 using UserApi.Accounts;
+using UserApi.Authentication;
+using UserApi.Contracts;
 
 namespace UserApi.Endpoints;
 
-/// <summary>RFC 9457 problem details with the stable <c>code</c> extension.</summary>
+/// <summary>A use case's <see cref="Failure"/> as an RFC 9457 problem: the one place a code gets its HTTP status.</summary>
 public static class Problems
 {
-    public const string CodeKey = "code";
-    public const string RetryAfterKey = "retryAfter";
-
-    public static long RetryAfterSeconds(TimeSpan retryAfter) => Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
-
-    public static ProblemHttpResult From(AccountError error)
+    private static readonly FrozenDictionary<string, int> StatusByCode = new Dictionary<string, int>
     {
-        var extensions = new Dictionary<string, object?> { [CodeKey] = error.Code };
-        if (error.Errors is not null)
+        [Failure.ValidationCode] = StatusCodes.Status400BadRequest,
+        [Failure.InvalidCredentials.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.TokenInvalid.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.TokenExpired.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.RefreshTokenReused.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.SessionRevoked.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.WrongPassword.Code] = StatusCodes.Status403Forbidden,
+        [Failure.SessionNotFound.Code] = StatusCodes.Status404NotFound,
+        [Failure.UserNotFound.Code] = StatusCodes.Status404NotFound,
+        [Failure.AnonymousDisabled.Code] = StatusCodes.Status404NotFound,
+        [Failure.UsernameTaken.Code] = StatusCodes.Status409Conflict,
+        [Failure.UserIdTaken.Code] = StatusCodes.Status409Conflict,
+        [Failure.RateLimitedCode] = StatusCodes.Status429TooManyRequests,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The HTTP status of a failure's code; a code without one is a bug, not a client's mistake.</summary>
+    public static int StatusOf(Failure failure) =>
+        StatusByCode.TryGetValue(failure.Code, out var status) ? status : throw new InvalidOperationException($"No HTTP status for the failure code '{failure.Code}'.");
+
+    /// <summary>The problem, with a <c>Retry-After</c> header when the failure says when to come back (RFC 9110 §10.2.3).</summary>
+    public static ProblemHttpResult From(Failure failure, HttpContext context)
+    {
+        var extensions = new Dictionary<string, object?> { [ProblemResponses.CodeKey] = failure.Code };
+        if (failure.Errors is not null)
         {
-            extensions["errors"] = error.Errors;
+            extensions["errors"] = failure.Errors;
         }
-        if (error.RetryAfter is { } retryAfter)
+        if (failure.RetryAfter is { } retryAfter)
         {
-            extensions[RetryAfterKey] = RetryAfterSeconds(retryAfter);
+            var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+            extensions[ProblemResponses.RetryAfterKey] = seconds;
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
-        return TypedResults.Problem(statusCode: error.Status, title: error.Title, extensions: extensions);
+        return TypedResults.Problem(statusCode: StatusOf(failure), title: failure.Title, extensions: extensions);
     }
 
     /// <summary>A use case's result as the endpoint's typed outcome: 200 with the mapped body, or the problem.</summary>
     public static Results<Ok<TResponse>, ProblemHttpResult> ToHttp<T, TResponse>(this Result<T> result, HttpContext context, Func<T, TResponse> map) =>
-        result.Error is { } error ? From(error, context) : TypedResults.Ok(map(result.Value!));
+        result.Failure is { } failure ? From(failure, context) : TypedResults.Ok(map(result.Value!));
 
     /// <summary>
-    /// The problem, with the headers its status calls for: a 401 about the caller's token challenges as the
-    /// token check does (RFC 6750 §3), a 429 says when to come back (RFC 9110 §10.2.3).
+    /// The caller's token no longer counts (its user was disabled or deleted): answered by the authentication
+    /// scheme's challenge, as a refused token is.
     /// </summary>
-    public static ProblemHttpResult From(AccountError error, HttpContext context)
-    {
-        if (error.Status == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
-        {
-            context.Response.Headers.WWWAuthenticate = BearerChallenge;
-        }
-        if (error.RetryAfter is { } retryAfter)
-        {
-            context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return From(error);
-    }
-
-    /// <summary>Writes a problem from middleware (outside an endpoint), through the registered problem-details service.</summary>
-    public static ValueTask<bool> WriteAsync(HttpContext context, int status, string title, string code, Exception? exception = null)
-    {
-        context.Response.StatusCode = status;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = status,
-                Title = title,
-                Extensions = { [CodeKey] = code },
-            },
-        });
-    }
-
-    public const string BearerChallenge = "Bearer error=\"invalid_token\"";
-
-    /// <summary>The code for a status that a framework component produced without one of ours.</summary>
-    public static string CodeForStatus(int status) => status switch
-    {
-        StatusCodes.Status400BadRequest => "malformed_request",
-        StatusCodes.Status401Unauthorized => "token_invalid",
-        StatusCodes.Status403Forbidden => "forbidden",
-        StatusCodes.Status404NotFound => "not_found",
-        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
-        StatusCodes.Status413PayloadTooLarge => "payload_too_large",
-        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
-        StatusCodes.Status429TooManyRequests => "rate_limited",
-        StatusCodes.Status503ServiceUnavailable => "backend_unavailable",
-        >= 500 => "internal_error",
-        _ => "request_failed",
-    };
+    public static ChallengeHttpResult CallerRefused(Failure failure) =>
+        TypedResults.Challenge(AccessTokenAuthenticationHandler.Refusal(failure));
 }

@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using UserApi.Accounts;
+using UserApi.Authentication;
 using UserApi.Contracts;
-using UserApi.Hosting;
+using UserApi.Sessions;
 
 namespace UserApi.Endpoints;
 
@@ -22,33 +23,40 @@ public static class SessionEndpoints
         return registered;
     }
 
-    public static async Task<NoContent> LogoutAsync(ClaimsPrincipal caller, SessionService sessions, CancellationToken cancellationToken)
+    /// <summary>Idempotent: a repeated call (or one racing a refresh) still ends the session.</summary>
+    public static async Task<NoContent> LogoutAsync(ClaimsPrincipal caller, SessionRevoker revoker, CancellationToken cancellationToken)
     {
-        await sessions.LogoutAsync(caller.UserId(), caller.SessionId(), cancellationToken);
+        await revoker.RevokeAsync(caller.UserId(), caller.SessionId(), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal caller, SessionService sessions, CancellationToken cancellationToken)
+    public static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal caller, SessionRevoker revoker, CancellationToken cancellationToken)
     {
-        await sessions.LogoutAllAsync(caller.UserId(), cancellationToken);
+        await revoker.RevokeAllAsync(caller.UserId(), null, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<SessionListResponse>> ListSessionsAsync(ClaimsPrincipal caller, SessionService sessions, CancellationToken cancellationToken)
+    public static async Task<Ok<SessionListResponse>> ListSessionsAsync(ClaimsPrincipal caller, UserSessions sessions, CancellationToken cancellationToken)
     {
         var list = await sessions.ListAsync(caller.UserId(), cancellationToken);
         return TypedResults.Ok(new SessionListResponse([.. list.Select(s => SessionResponse.From(s, caller.SessionId()))]));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> EndSessionAsync(
-        string id, ClaimsPrincipal caller, SessionService sessions, HttpContext context, CancellationToken cancellationToken) =>
-        await sessions.EndAsync(caller.UserId(), id, cancellationToken) is { Error: { } error }
-            ? Problems.From(error, context)
+        string id, ClaimsPrincipal caller, UserSessions sessions, HttpContext context, CancellationToken cancellationToken) =>
+        await sessions.EndAsync(caller.UserId(), id, cancellationToken) is { Failure: { } failure }
+            ? Problems.From(failure, context)
             : TypedResults.NoContent();
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
-        ChangePasswordRequest request, ClaimsPrincipal caller, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
-        await accounts.ChangePasswordAsync(caller.UserId(), caller.SessionId(), request.OldPassword, request.NewPassword, ClientInfo.From(context), cancellationToken) is { Error: { } error }
-            ? Problems.From(error, context)
-            : TypedResults.NoContent();
+    public static async Task<Results<NoContent, ProblemHttpResult, ChallengeHttpResult>> ChangePasswordAsync(
+        ChangePasswordRequest request, ClaimsPrincipal caller, PasswordChange passwords, HttpContext context, CancellationToken cancellationToken)
+    {
+        var changed = await passwords.ChangeAsync(caller.UserId(), caller.SessionId(), request.OldPassword, request.NewPassword, Clients.Of(context), cancellationToken);
+        return changed.Failure switch
+        {
+            null => TypedResults.NoContent(),
+            var failure when failure == Failure.SessionRevoked => Problems.CallerRefused(failure),
+            var failure => Problems.From(failure, context),
+        };
+    }
 }

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using UserApi.Endpoints;
+using UserApi.Contracts;
+using UserApi.Infrastructure;
 
 namespace UserApi.Hosting;
 
@@ -34,6 +35,6 @@ public sealed class ExceptionHandling(ILogger<ExceptionHandling> logger) : IExce
             >= 500 => "An unexpected error occurred.",
             _ => "The request is not valid.",
         };
-        return await Problems.WriteAsync(context, status, title, Problems.CodeForStatus(status), exception);
+        return await ProblemResponses.WriteAsync(context, status, title, ProblemResponses.CodeForStatus(status), exception);
     }
 }

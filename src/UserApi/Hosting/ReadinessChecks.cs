@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using UserApi.Configuration;
+using UserApi.Infrastructure;
 using UserApi.Users;
 
 namespace UserApi.Hosting;

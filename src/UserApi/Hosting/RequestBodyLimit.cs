@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
-using UserApi.Endpoints;
+using UserApi.Contracts;
 
 namespace UserApi.Hosting;
 
@@ -17,8 +17,8 @@ public sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOpti
         var limit = options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.",
-                Problems.CodeForStatus(StatusCodes.Status413PayloadTooLarge));
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.",
+                ProblemResponses.CodeForStatus(StatusCodes.Status413PayloadTooLarge));
             return;
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using UserApi.Hosting;
+using UserApi.Infrastructure;
 using UserApi.Redis;
 
 namespace UserApi.Sessions;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-using UserApi.Hosting;
+using UserApi.Infrastructure;
 
 namespace UserApi.Sessions;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
-using UserApi.Hosting;
+using UserApi.Diagnostics;
 
 namespace UserApi.Sessions;
 

@@ -5,11 +5,10 @@ namespace UserApi.Tokens;
 
 /// <summary>
 /// An HS256 key whose signature providers (the library's <see cref="SymmetricSignatureProvider"/>, one for
-/// signing and one for verifying) are created once, with the key. The library's default factory keeps its
-/// providers in a cache too, but finds them by a key string it formats on every signature and every
-/// check (<c>InMemoryCryptoProviderCache</c>: the key's type, id, algorithm and provider type): a seventh of
-/// the bytes a refresh allocated. The providers are thread-safe (each signs with a pooled HMAC) and live
-/// as long as the key; anything else asked of the factory goes to the library's.
+/// signing and one for verifying) are created once, with the key: the library's default factory finds its
+/// cached providers by a key string it formats on every signature and check, the largest single share of
+/// what a refresh allocated (bench/RESULTS.md). The providers are thread-safe (each signs with a pooled
+/// HMAC) and live as long as the key; anything else asked of the factory goes to the library's.
 /// </summary>
 public sealed class HmacSignatureProviders : CryptoProviderFactory
 {

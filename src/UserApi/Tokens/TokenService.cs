@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using UserApi.Configuration;
+using UserApi.Infrastructure;
 using UserApi.Sessions;
 using UserApi.Users;
 
@@ -15,7 +16,8 @@ public sealed record AnonymousToken(string AccessToken, DateTimeOffset IssuedAt,
 /// <summary>The claims a valid refresh token carries.</summary>
 public sealed record RefreshTokenClaims(long UserId, string SessionId, string TokenId);
 
-public enum RefreshTokenFailure
+/// <summary>Why a token did not validate: the two outcomes a client can act on differently.</summary>
+public enum TokenFailure
 {
     Invalid,
     Expired,
@@ -53,8 +55,12 @@ public sealed class TokenService
         _refreshValidation = Validation(TokenClaims.RefreshTokenType, [refreshKey]);
     }
 
-    /// <summary>What <see cref="Hosting.AccessTokenAuthentication"/> checks access tokens against.</summary>
+    /// <summary>What access tokens are checked against (by the authentication's token cache).</summary>
     public TokenValidationParameters AccessValidation { get; }
+
+    /// <summary>The failure a validation result stands for; every kind of token maps its result here.</summary>
+    public static TokenFailure FailureOf(TokenValidationResult result) =>
+        result.Exception is SecurityTokenExpiredException ? TokenFailure.Expired : TokenFailure.Invalid;
 
     /// <summary>
     /// The pair for the session's current refresh token. It depends only on the user and the session, so
@@ -124,12 +130,12 @@ public sealed class TokenService
         return new AnonymousToken(token, now, expires);
     }
 
-    public async Task<(RefreshTokenClaims? Claims, RefreshTokenFailure Failure)> ValidateRefreshTokenAsync(string token)
+    public async Task<(RefreshTokenClaims? Claims, TokenFailure Failure)> ValidateRefreshTokenAsync(string token)
     {
         var result = await Handler.ValidateTokenAsync(token, _refreshValidation);
         if (!result.IsValid)
         {
-            return (null, result.Exception is SecurityTokenExpiredException ? RefreshTokenFailure.Expired : RefreshTokenFailure.Invalid);
+            return (null, FailureOf(result));
         }
         // Read from the token itself: building the claims identity would cost a fifth of the validation.
         if (result.SecurityToken is JsonWebToken jwt
@@ -140,18 +146,11 @@ public sealed class TokenService
         {
             return (new RefreshTokenClaims(userId, sessionId, tokenId), default);
         }
-        return (null, RefreshTokenFailure.Invalid);
+        return (null, TokenFailure.Invalid);
     }
-
-    private const string KindProperty = "user-api.token-kind";
-
-    /// <summary>Which kind of token (<c>typ</c>) the parameters validate; survives the library's cloning.</summary>
-    public static string? KindOf(TokenValidationParameters parameters) =>
-        parameters.PropertyBag is { } bag && bag.TryGetValue(KindProperty, out var kind) ? kind as string : null;
 
     private TokenValidationParameters Validation(string type, IReadOnlyList<SecurityKey> keys) => new()
     {
-        PropertyBag = new Dictionary<string, object> { [KindProperty] = type },
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         TypeValidator = TokenShape.Validator(type, _time),
         IssuerSigningKeys = keys,

@@ -4,7 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using UserApi.Hosting;
+using UserApi.Diagnostics;
+using UserApi.Infrastructure;
 using UserApi.Redis;
 
 namespace UserApi.Users;

@@ -141,7 +141,7 @@ public abstract class ImportTests(UserApiFactory app)
     private async Task<User> ImportOneAsync(ImportedUser user)
     {
         var result = await Import.ImportAsync(user, CancellationToken.None);
-        Assert.Null(result.Error);
+        Assert.Null(result.Failure);
         return result.Value!;
     }
 

@@ -272,8 +272,8 @@ public abstract class SessionTests(UserApiFactory app)
     public async Task ADisabledUsersTokensStopWorking()
     {
         var (_, username, tokens) = await _client.NewSessionAsync();
-        var accounts = app.Services.GetRequiredService<AccountService>();
-        Assert.Null((await accounts.SetDisabledAsync(username, disabled: true, CancellationToken.None)).Error);
+        var accounts = app.Services.GetRequiredService<UserAdministration>();
+        Assert.Null((await accounts.SetDisabledAsync(username, disabled: true, CancellationToken.None)).Failure);
 
         await AssertSessionEndedAsync(tokens);
         await (await _client.LoginAsync(username)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");

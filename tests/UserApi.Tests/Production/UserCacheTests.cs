@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using UserApi.Configuration;
-using UserApi.Hosting;
+using UserApi.Diagnostics;
 using UserApi.Redis;
 using UserApi.Tests.Support;
 using UserApi.Users;

@@ -297,7 +297,7 @@ public abstract class ForgedTokenTests(UserApiFactory app)
     public async Task ATokenOfADeletedUserIsRefused()
     {
         var (id, username, tokens) = await _client.NewSessionAsync();
-        Assert.Null((await app.Services.GetRequiredService<AccountService>().DeleteAsync(username, CancellationToken.None)).Error);
+        Assert.Null((await app.Services.GetRequiredService<UserAdministration>().DeleteAsync(username, CancellationToken.None)).Failure);
         await (await _client.UserInfoAsync(tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
         await (await _client.PostJsonAsync("/user/info", $$"""{"userId":"{{id}}"}""", tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
         var refresh = await _client.RefreshAsync(tokens.RefreshToken);

@@ -1,0 +1,50 @@
+namespace UserApi.Accounts;
+
+/// <summary>
+/// An expected failure of a use case: the stable machine <c>code</c> clients switch on and a title for
+/// people. How a code is answered over HTTP (its status) is decided in <c>Endpoints/Problems</c>.
+/// </summary>
+public sealed record Failure(string Code, string Title, IReadOnlyDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null)
+{
+    public static readonly Failure InvalidCredentials = new("invalid_credentials", "Invalid username or password.");
+    public static readonly Failure UsernameTaken = new("username_taken", "That username is already registered.");
+    public static readonly Failure UserIdTaken = new("user_id_taken", "That user id belongs to another user.");
+    public static readonly Failure TokenInvalid = new("token_invalid", "The token is invalid.");
+    public static readonly Failure TokenExpired = new("token_expired", "The token has expired.");
+    public static readonly Failure RefreshTokenReused = new("refresh_token_reused", "The refresh token was already used; the session has been ended.");
+    public static readonly Failure SessionRevoked = new("session_revoked", "The session has ended.");
+    public static readonly Failure WrongPassword = new("wrong_password", "The current password is not correct.");
+    public static readonly Failure SessionNotFound = new("session_not_found", "No such session.");
+    public static readonly Failure UserNotFound = new("user_not_found", "No such user.");
+    public static readonly Failure AnonymousDisabled = new("not_found", "Anonymous tokens are not enabled.");
+
+    public const string RateLimitedCode = "rate_limited";
+    public const string ValidationCode = "validation_failed";
+
+    public static Failure RateLimited(TimeSpan retryAfter) =>
+        new(RateLimitedCode, "Too many failed attempts; try again later.", RetryAfter: retryAfter);
+
+    public static Failure Validation(string field, string problem) =>
+        new(ValidationCode, "The request is not valid.", new Dictionary<string, string[]> { [field] = [$"{field} {problem}."] });
+
+    /// <summary>Why a token (access or refresh) did not validate, as its failure.</summary>
+    public static Failure ForToken(Tokens.TokenFailure failure) => failure == Tokens.TokenFailure.Expired ? TokenExpired : TokenInvalid;
+}
+
+/// <summary>A use case's outcome: a value, or the <see cref="Failure"/> that explains its absence.</summary>
+public readonly struct Result<T>
+{
+    private Result(T? value, Failure? failure)
+    {
+        Value = value;
+        Failure = failure;
+    }
+
+    public T? Value { get; }
+
+    public Failure? Failure { get; }
+
+    public static implicit operator Result<T>(T value) => new(value, null);
+
+    public static implicit operator Result<T>(Failure failure) => new(default, failure);
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using UserApi.Passwords;
+using UserApi.Security;
+using UserApi.Sessions;
+using UserApi.Users;
+
+namespace UserApi.Accounts;
+
+/// <summary>Changes the caller's password and ends every other session of the user (the current one stays).</summary>
+public sealed class PasswordChange(
+    UserLookup lookup,
+    IUserStore users,
+    LoginThrottle throttle,
+    PasswordHasher hasher,
+    SessionRevoker revoker,
+    TimeProvider time,
+    ILogger<PasswordChange> logger)
+{
+    public async Task<Result<User>> ChangeAsync(long userId, string currentSessionId, string? oldPassword, string? newPassword, ClientInfo client, CancellationToken cancellationToken)
+    {
+        if (Required.Missing(("oldPassword", oldPassword), ("newPassword", newPassword)) is { } missing)
+        {
+            return missing;
+        }
+        if (PasswordPolicy.UsableProblem(oldPassword!) is { } oldProblem)
+        {
+            return Failure.Validation("oldPassword", oldProblem);
+        }
+        if (PasswordPolicy.NewPasswordProblem(newPassword!) is { } newProblem)
+        {
+            return Failure.Validation("newPassword", newProblem);
+        }
+        var current = await lookup.CurrentUserAsync(userId, cancellationToken);
+        if (current.Failure is { } failure)
+        {
+            return failure;
+        }
+        var user = current.Value!;
+        // A stolen access token must not become a way to guess the password.
+        if (await throttle.RetryAfterAsync(user.UsernameNormalized, client.Ip, cancellationToken) is { } wait)
+        {
+            return Failure.RateLimited(wait);
+        }
+        if (await hasher.VerifyAsync(user.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
+        {
+            await throttle.RecordFailureAsync(user.UsernameNormalized, client.Ip, cancellationToken);
+            return Failure.WrongPassword;
+        }
+
+        await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(newPassword!, cancellationToken), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
+        var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);
+        logger.LogInformation("User {UserId} changed password; {Count} other sessions ended", user.Id, ended.Count);
+        return user;
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using UserApi.Passwords;
+using UserApi.Users;
+
+namespace UserApi.Accounts;
+
+/// <summary>Seed 003's register: a new user with the default role and an Argon2id hash of the password.</summary>
+public sealed class Registration(IUserStore users, PasswordHasher hasher, TimeProvider time, ILogger<Registration> logger)
+{
+    public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
+    {
+        if (Required.Missing(("username", username), ("password", password)) is { } missing)
+        {
+            return missing;
+        }
+        if (Username.Problem(username!) is { } usernameProblem)
+        {
+            return Failure.Validation("username", usernameProblem);
+        }
+        if (PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem)
+        {
+            return Failure.Validation("password", passwordProblem);
+        }
+
+        var normalized = Username.Normalize(username!)!;
+        if (await users.FindByUsernameAsync(normalized, cancellationToken) is not null)
+        {
+            return Failure.UsernameTaken;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var user = await users.CreateAsync(new NewUser(username!.Trim(), normalized, await hasher.HashAsync(password!, cancellationToken), User.DefaultRole, now), cancellationToken);
+        if (user is null)
+        {
+            return Failure.UsernameTaken;
+        }
+        logger.LogInformation("Registered user {UserId}", user.Id);
+        return user;
+    }
+}

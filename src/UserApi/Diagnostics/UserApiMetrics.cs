@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace UserApi.Diagnostics;
+
+/// <summary>
+/// The service's own instruments (System.Diagnostics.Metrics), served on <c>GET /metrics</c> with ASP.NET
+/// Core's and the runtime's. Outcomes are tagged with the stable error code clients see, so the label set
+/// stays small and a dashboard can name what went wrong. Nothing on the path of an accepted access token
+/// records here: that request is the hot path.
+/// </summary>
+public sealed class UserApiMetrics
+{
+    public const string MeterName = "UserApi";
+    public const string Succeeded = "succeeded";
+
+    public UserApiMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        CacheHits = meter.CreateCounter<long>("userapi.user_cache.hits", description: "User look-ups answered by the Redis cache.");
+        CacheMisses = meter.CreateCounter<long>("userapi.user_cache.misses", description: "User look-ups loaded from the database.");
+        CacheErrors = meter.CreateCounter<long>("userapi.user_cache.errors", description: "Redis failures the user cache fell back from.");
+        Registrations = meter.CreateCounter<long>("userapi.registrations", description: "Registrations, by outcome: succeeded or the error code.");
+        Logins = meter.CreateCounter<long>("userapi.logins", description: "Logins, by outcome: succeeded or the error code (invalid_credentials, rate_limited, ...).");
+        Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
+        TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
+        SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
+    }
+
+    public Counter<long> CacheHits { get; }
+
+    public Counter<long> CacheMisses { get; }
+
+    public Counter<long> CacheErrors { get; }
+
+    public Counter<long> Registrations { get; }
+
+    public Counter<long> Logins { get; }
+
+    public Counter<long> Refreshes { get; }
+
+    public Counter<long> TokenRejections { get; }
+
+    public Counter<long> SessionsRevoked { get; }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using UserApi.Configuration;
+using UserApi.Redis;
+using UserApi.Security;
+using UserApi.Sessions;
+using UserApi.Users;
+
+namespace UserApi.Hosting;
+
+/// <summary>
+/// The one place that picks the backends: <c>CacheRedis</c> configured selects production mode (sessions,
+/// revocations, login counters and user-change announcements in Redis, the goctl-style user cache);
+/// without it, embedded mode keeps them in process. Users are in SQL either way (SQLite or MySQL).
+/// The choice is made when the services are first resolved, so that tests can set the configuration.
+/// </summary>
+public static class Backends
+{
+    public static IServiceCollection AddBackends(this IServiceCollection services)
+    {
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ServiceOptions>>().Value;
+            return RedisConnection.Connect(options.CacheRedis, options.Name);
+        });
+        services.AddPerBackend<IUserChangeFeed, LocalUserChangeFeed, RedisUserChangeFeed>();
+        services.AddPerBackend<ISessionStore, InMemorySessionStore, RedisSessionStore>();
+        services.AddPerBackend<IRevocationFeed, LocalRevocationFeed, RedisRevocationFeed>();
+        services.AddPerBackend<ILoginFailureStore, InMemoryLoginFailureStore, RedisLoginFailureStore>();
+        // First-level cache in process; in production mode over the Redis cache over SQL.
+        services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
+            : sp.GetRequiredService<SqlUserStore>()));
+        return services;
+    }
+
+    private static void AddPerBackend<TService, TEmbedded, TRedis>(this IServiceCollection services)
+        where TService : class
+        where TEmbedded : TService
+        where TRedis : TService =>
+        services.AddSingleton<TService>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<TRedis>(sp)
+            : ActivatorUtilities.CreateInstance<TEmbedded>(sp));
+
+    private static bool UsesRedis(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ServiceOptions>>().Value.CacheRedis.Count > 0;
+}

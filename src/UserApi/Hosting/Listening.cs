@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using UserApi.Configuration;
+
+namespace UserApi.Hosting;
+
+/// <summary>Where the service listens (go-zero's <c>Host</c> and <c>Port</c>) and whose forwarded client addresses it believes.</summary>
+public static class Listening
+{
+    public static WebApplicationBuilder AddListening(this WebApplicationBuilder builder)
+    {
+        // X-Forwarded-For is believed only from the configured proxies; by default from nobody.
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, security) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            forwarded.ForwardLimit = 1;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in security.Value.TrustedProxies)
+            {
+                if (IPAddress.TryParse(proxy, out var address))
+                {
+                    forwarded.KnownProxies.Add(address);
+                }
+            }
+        });
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = context.Configuration.Get<ServiceOptions>() ?? new ServiceOptions();
+            if (!ServiceOptionsValidator.IsListenableHost(options.Host) || options.Port is < 1 or > 65535)
+            {
+                return;
+            }
+            kestrel.AddServerHeader = false;
+            switch (options.Host)
+            {
+                case "*":
+                    kestrel.ListenAnyIP(options.Port);
+                    break;
+                case "localhost":
+                    kestrel.ListenLocalhost(options.Port);
+                    break;
+                default:
+                    kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+                    break;
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>The forwarded-headers middleware trusts every peer when it has no known proxies: it runs only with some.</summary>
+    public static WebApplication UseTrustedProxies(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+        return app;
+    }
+}

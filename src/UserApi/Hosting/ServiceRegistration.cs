@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using UserApi.Accounts;
+using UserApi.Authentication;
+using UserApi.Configuration;
+using UserApi.Contracts;
+using UserApi.Endpoints;
+using UserApi.Passwords;
+using UserApi.Security;
+using UserApi.Sessions;
+using UserApi.Tokens;
+using UserApi.Users;
+
+namespace UserApi.Hosting;
+
+/// <summary>The composition root: every service of UserApi, by concern.</summary>
+public static class ServiceRegistration
+{
+    public static WebApplicationBuilder AddUserApi(this WebApplicationBuilder builder)
+    {
+        // With this category enabled, hosting starts an Activity and a log scope for every request, only to
+        // log "Request starting/finished" at Information, which the shipped configuration filters out anyway.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // A refused token is answered with its reason; a line per refusal would let anyone flood the log.
+        builder.Logging.AddFilter(typeof(AccessTokenAuthenticationHandler).FullName, LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddUserApiOptions();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => DataSourceOf(sp));
+        services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<DataSource>()));
+        services.AddSingleton<Migrations>();
+        services.AddSingleton<SqlUserStore>();
+        services.AddBackends();
+
+        services.AddSingleton<RevocationList>();
+        services.AddSingleton<SessionRevoker>();
+        services.AddSingleton<SessionStarter>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<TokenService>();
+        services.AddAccessTokenAuthentication();
+
+        services.AddSingleton<Registration>();
+        services.AddSingleton<Login>();
+        services.AddSingleton<TokenRefresh>();
+        services.AddSingleton<AnonymousAccess>();
+        services.AddSingleton<UserLookup>();
+        services.AddSingleton<UserSessions>();
+        services.AddSingleton<PasswordChange>();
+        services.AddSingleton<UserAdministration>();
+        services.AddSingleton<UserImport>();
+
+        services.AddHostedService<StartupTasks>();
+        services.AddOperations();
+        services.AddUserApiOpenApi();
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, UserApiJsonContext.Default);
+            options.SerializerOptions.AllowDuplicateProperties = false;
+        });
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd(ProblemResponses.CodeKey, ProblemResponses.CodeForStatus(status));
+        });
+        services.AddExceptionHandler<ExceptionHandling>();
+        return builder.AddListening();
+    }
+
+    private static void AddUserApiOptions(this IServiceCollection services)
+    {
+        services.AddOptions<ServiceOptions>().BindConfiguration("").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+        services.AddOptions<AuthOptions>().Configure<Microsoft.Extensions.Configuration.IConfiguration>(AuthOptions.Bind).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSecrets>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+    }
+
+    private static DataSource DataSourceOf(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<ServiceOptions>>().Value;
+        var root = services.GetRequiredService<IHostEnvironment>().ContentRootPath;
+        return DataSource.TryParse(options.DataSource, root, out var dataSource, out var error)
+            ? dataSource
+            : throw new OptionsValidationException(nameof(ServiceOptions.DataSource), typeof(ServiceOptions), [error]);
+    }
+}

@@ -1,0 +1,16 @@
+namespace UserApi.Infrastructure;
+
+/// <summary>
+/// Lets one caller through per interval, without a lock: the in-process stores use it to sweep expired
+/// entries on an ordinary call, at most once a minute, instead of running a timer of their own.
+/// </summary>
+public sealed class IntervalGate(TimeSpan interval)
+{
+    private long _nextTicks;
+
+    public bool TryEnter(DateTimeOffset now)
+    {
+        var next = Interlocked.Read(ref _nextTicks);
+        return now.UtcTicks >= next && Interlocked.CompareExchange(ref _nextTicks, (now + interval).UtcTicks, next) == next;
+    }
+}
