@@ -3,6 +3,8 @@
 #
 #   bench/run.sh            the full run (about 50 minutes on 2 cores)
 #   bench/run.sh --smoke    every scenario once for 2 s, embedded mode only: proves the harness works (CI)
+#   bench/run.sh --embedded the full method, embedded mode only (about 12 minutes): a hot-path change's
+#                           ratios to /hello; prints the report, leaves bench/results and RESULTS.md alone
 #
 # Builds Release, then for each server: pins it to core 0 (taskset), warms it up, and drives it with
 # wrk pinned to core 1: a warm-up run, then RUNS measured runs of DURATION seconds per scenario. The
@@ -17,8 +19,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-smoke=false
+smoke=false embedded_only=false
 [[ "${1:-}" == "--smoke" ]] && smoke=true
+[[ "${1:-}" == "--embedded" ]] && embedded_only=true
 
 if $smoke; then
   duration=2 runs=1 warm_server=0 warm_scenario=0 connections=8
@@ -42,7 +45,7 @@ source "$root/scripts/lib/servers.sh"
 source "$root/bench/lib/servers.sh"
 
 out="$root/bench/results"
-$smoke && out="$work/results"
+($smoke || $embedded_only) && out="$work/results"
 mkdir -p "$out"
 raw="$out/raw.jsonl"
 : >"$raw"
@@ -135,7 +138,7 @@ log "building Release"
 dotnet publish "$root/src/UserApi/UserApi.csproj" -c Release -o "$work/user-api" >/dev/null
 dotnet publish "$root/bench/Baseline/Baseline.csproj" -c Release -o "$work/baseline" >/dev/null
 dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
-$smoke || dotnet publish "$root/bench/Peers/IdentityApi/IdentityApi.csproj" -c Release -o "$work/identity" >/dev/null
+$smoke || $embedded_only || dotnet publish "$root/bench/Peers/IdentityApi/IdentityApi.csproj" -c Release -o "$work/identity" >/dev/null
 tools() { dotnet "$work/tools/bench-tools.dll" "$@"; }
 pinned_tools() { settle; taskset -c "$server_core" dotnet "$work/tools/bench-tools.dll" "$@"; } # on the server core, once idle
 
@@ -178,7 +181,7 @@ measure "Throughput" baseline "GET /authenticated/hello" "baseline:hello" "$base
 # GET /user/info (a 329-character access token), which it never reads; Kestrel still receives and parses it.
 measure "Throughput" baseline "GET /hello with the token's header" "baseline:hello" "$baseline_url" get.lua "$work/tokens-embedded.txt" /hello
 
-if ! $smoke; then
+if ! $smoke && ! $embedded_only; then
   start_mariadb
   start_redis
   # The stores share the client core with wrk: the server core is the service's alone, as on a deployment
@@ -271,7 +274,7 @@ if ! $smoke; then
 fi
 
 tools report "$raw" "$out/report.md" >/dev/null
-if ! $smoke; then
+if ! $smoke && ! $embedded_only; then
   {
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB;"
     echo "server pinned to core $server_core, wrk pinned to core $client_core (-t1 -c$connections --timeout 30s), $runs × ${duration}s per scenario after a ${warm_scenario}s warm-up, each server warmed ${warm_server}s first."

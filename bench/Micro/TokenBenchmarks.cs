@@ -1,7 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using UserApi.Authentication;
 using UserApi.Configuration;
+using UserApi.Infrastructure;
 using UserApi.Sessions;
 using UserApi.Tokens;
 using UserApi.Users;
@@ -11,7 +13,7 @@ using UserApi.Users;
 public class TokenBenchmarks
 {
     private TokenService _tokens = null!;
-    private CachingTokenHandler _cachingHandler = null!;
+    private AccessTokenCache _cache = null!;
     private readonly JsonWebTokenHandler _plainHandler = new();
     private RevocationList _revocations = null!;
     private User _user = null!;
@@ -27,7 +29,7 @@ public class TokenBenchmarks
             RefreshSecret = "micro-benchmark-refresh-secret-0123456789abcdef",
         });
         _tokens = new TokenService(options, TimeProvider.System);
-        _cachingHandler = new CachingTokenHandler(TimeProvider.System);
+        _cache = new AccessTokenCache(_tokens, TimeProvider.System);
         _revocations = new RevocationList(TimeProvider.System);
         for (var i = 0; i < 10_000; i++)
         {
@@ -37,7 +39,7 @@ public class TokenBenchmarks
         _user = new User(42, "alice", "alice", "$argon2id$", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
         _session = new Session(Ids.New(), 42, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "bench");
         _accessToken = _tokens.Issue(_user, _session).AccessToken;
-        _cachingHandler.ValidateAsync(_accessToken.AsMemory(), _tokens.AccessValidation).AsTask().GetAwaiter().GetResult();
+        _cache.CheckAsync(_accessToken.AsMemory()).AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Description = "issue access + refresh pair")]
@@ -47,7 +49,7 @@ public class TokenBenchmarks
     public async Task<bool> ValidateFull() => (await _plainHandler.ValidateTokenAsync(_accessToken, _tokens.AccessValidation)).IsValid;
 
     [Benchmark(Description = "validate access token (cached)")]
-    public async ValueTask<bool> ValidateCached() => (await _cachingHandler.ValidateAsync(_accessToken.AsMemory(), _tokens.AccessValidation)).Principal is not null;
+    public async ValueTask<bool> ValidateCached() => (await _cache.CheckAsync(_accessToken.AsMemory())).Caller is not null;
 
     [Benchmark(Description = "revocation check (10k revoked)")]
     public bool RevocationCheck() => _revocations.IsRevoked(_session.Id);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using StackExchange.Redis;
 using UserApi.Configuration;
+using UserApi.Infrastructure;
 using UserApi.Passwords;
 using UserApi.Redis;
 using UserApi.Sessions;
