@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace UserApi.Redis;
 
 /// <summary>
-/// The Redis key layout (DESIGN.md §4). Keys of one user carry the hash tag <c>{u&lt;id&gt;}</c>, so
+/// The Redis key layout (docs/design.md §4.2). Keys of one user carry the hash tag <c>{u&lt;id&gt;}</c>, so
 /// they live in one Redis Cluster slot.
 /// </summary>
 public static class RedisKeys

@@ -1,6 +1,6 @@
 namespace UserApi.Tokens;
 
-/// <summary>Claim and type names of the tokens (DESIGN.md §3; RFC 9068 for <c>at+jwt</c>).</summary>
+/// <summary>Claim and type names of the tokens (docs/design.md §3.4; RFC 9068 for <c>at+jwt</c>).</summary>
 public static class TokenClaims
 {
     public const string AccessTokenType = "at+jwt";

@@ -10,7 +10,7 @@ using UserApi.Tests.Support;
 
 namespace UserApi.Tests.Functional;
 
-/// <summary>Session semantics (DESIGN.md §3): rotation with a grace window, reuse detection, logout, listing, limits.</summary>
+/// <summary>Session semantics (docs/design.md §3.5): rotation with a grace window, reuse detection, logout, listing, limits.</summary>
 public abstract class SessionTests(UserApiFactory app)
 {
     private readonly HttpClient _client = app.CreateClient();
