@@ -10,8 +10,7 @@ namespace UserApi.Authentication;
 public readonly record struct CheckedAccessToken(AccessTokenPrincipal? Caller, TokenFailure Failure);
 
 /// <summary>
-/// Access-token validation by Microsoft.IdentityModel's <see cref="JsonWebTokenHandler"/> against
-/// <see cref="TokenService.AccessValidation"/>, remembered per exact token string: a client presents the
+/// Access-token validation (<see cref="TokenService.ValidateAccessTokenAsync"/>), remembered per exact token string: a client presents the
 /// same access token on every request until it refreshes, and the signature, claims and shape of a given
 /// string never change, so only its first presentation pays for them. The lifetime is checked again on
 /// every hit, against the injected clock; revocation is checked per request after this.
@@ -25,8 +24,8 @@ public sealed class AccessTokenCache
     /// <summary>Enough for every live token of a large deployment; when full, the cache starts over.</summary>
     public const int Capacity = 200_000;
 
-    private readonly JsonWebTokenHandler _handler = new();
-    private readonly TokenValidationParameters _validation;
+    private readonly TokenService _tokens;
+    private readonly TimeSpan _clockSkew;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Entry> _validated = new(StringComparer.Ordinal);
 
@@ -35,7 +34,8 @@ public sealed class AccessTokenCache
 
     public AccessTokenCache(TokenService tokens, TimeProvider time)
     {
-        _validation = tokens.AccessValidation;
+        _tokens = tokens;
+        _clockSkew = tokens.AccessValidation.ClockSkew;
         _time = time;
         _byChars = _validated.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -45,8 +45,7 @@ public sealed class AccessTokenCache
         if (_byChars.TryGetValue(token.Span, out var entry))
         {
             var now = _time.GetUtcNow().UtcDateTime;
-            var skew = _validation.ClockSkew;
-            if (now <= entry.Expires + skew && now >= entry.NotBefore - skew)
+            if (now <= entry.Expires + _clockSkew && now >= entry.NotBefore - _clockSkew)
             {
                 return ValueTask.FromResult(new CheckedAccessToken(entry.Caller, default));
             }
@@ -64,7 +63,7 @@ public sealed class AccessTokenCache
 
     private async ValueTask<CheckedAccessToken> ValidateAndRememberAsync(string token)
     {
-        var result = await _handler.ValidateTokenAsync(token, _validation);
+        var result = await _tokens.ValidateAccessTokenAsync(token);
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             return new CheckedAccessToken(null, TokenService.FailureOf(result));

@@ -55,8 +55,11 @@ public sealed class TokenService
         _refreshValidation = Validation(TokenClaims.RefreshTokenType, [refreshKey]);
     }
 
-    /// <summary>What access tokens are checked against (by the authentication's token cache).</summary>
+    /// <summary>What access tokens are checked against.</summary>
     public TokenValidationParameters AccessValidation { get; }
+
+    /// <summary>The library's full check of an access token (the authentication's token cache remembers valid ones).</summary>
+    public Task<TokenValidationResult> ValidateAccessTokenAsync(string token) => Handler.ValidateTokenAsync(token, AccessValidation);
 
     /// <summary>The failure a validation result stands for; every kind of token maps its result here.</summary>
     public static TokenFailure FailureOf(TokenValidationResult result) =>
