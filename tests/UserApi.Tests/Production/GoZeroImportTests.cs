@@ -45,8 +45,11 @@ public sealed class GoZeroImportTests : IDisposable
                     new { id = firstId, username = alice, password = ImportedPasswordHashesTests.GoBcrypt, role = "user" },
                     new { id = firstId + 1, username = bob, password = ImportedPasswordHashesTests.GoBcrypt, role = "admin" },
                 });
+            // Highest id first: importing it moves the shared table's AUTO_INCREMENT past both ids at once. In
+            // ascending order a registration by a test running alongside could take firstId + 1 between the two
+            // inserts, and bob's line would be refused ("That user id belongs to another user").
             var lines = await connection.QueryAsync<string>(
-                $"SELECT JSON_OBJECT('id', id, 'username', username, 'passwordHash', password, 'role', role) FROM {goZeroDatabase}.user ORDER BY id");
+                $"SELECT JSON_OBJECT('id', id, 'username', username, 'passwordHash', password, 'role', role) FROM {goZeroDatabase}.user ORDER BY id DESC");
             await File.WriteAllLinesAsync(export, lines);
             await connection.ExecuteAsync($"DROP DATABASE {goZeroDatabase}");
         }
