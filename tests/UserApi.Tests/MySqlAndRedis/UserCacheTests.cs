@@ -8,7 +8,7 @@ using UserApi.Redis;
 using UserApi.Tests.Support;
 using UserApi.Users;
 
-namespace UserApi.Tests.Production;
+namespace UserApi.Tests.MySqlAndRedis;
 
 /// <summary>The goctl-style cache over real MariaDB and real Redis, counting the database queries it lets through.</summary>
 public sealed class UserCacheTests : IAsyncLifetime
