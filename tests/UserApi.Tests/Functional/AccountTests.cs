@@ -7,7 +7,7 @@ using UserApi.Tests.Support;
 namespace UserApi.Tests.Functional;
 
 /// <summary>Register and login: every success and every refusal, with the stable error codes.</summary>
-public abstract class AccountTests(UserApiFactory app)
+public sealed class AccountTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -237,9 +237,3 @@ public abstract class AccountTests(UserApiFactory app)
         Assert.Equal(user.GetProperty("id").GetInt64(), info.GetProperty("id").GetInt64());
     }
 }
-
-public sealed class EmbeddedAccountTests(EmbeddedBackend app) : AccountTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisAccountTests(MySqlRedisBackend app) : AccountTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterAccountTests(MySqlRedisClusterBackend app) : AccountTests(app), IClassFixture<MySqlRedisClusterBackend>;

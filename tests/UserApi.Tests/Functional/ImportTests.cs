@@ -14,7 +14,7 @@ namespace UserApi.Tests.Functional;
 /// Users brought over from another system (<c>user-api import</c>'s use case) with their hashes as they
 /// are: they log in with their old passwords, and that login leaves an Argon2id hash behind.
 /// </summary>
-public abstract class ImportTests(UserApiFactory app)
+public sealed class ImportTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -133,8 +133,8 @@ public abstract class ImportTests(UserApiFactory app)
     }
 
     /// <summary>
-    /// Ids above every other test's: later users of the shared table are numbered past an imported id, and
-    /// must stay clear of the range the fuzz test's own table uses (its session keys share the Redis).
+    /// Ids above every other test's: later users of the class's table are numbered past an imported id, and a
+    /// band per test keeps two tests' imported ids apart.
     /// </summary>
     private static long ImportedId(int band) => band * 10_000_000_000_000L + RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
@@ -148,9 +148,3 @@ public abstract class ImportTests(UserApiFactory app)
     private async Task<string> StoredHashAsync(string username) =>
         (await app.Services.GetRequiredService<IUserStore>().FindByUsernameAsync(Username.Normalize(username)!, CancellationToken.None))!.PasswordHash;
 }
-
-public sealed class EmbeddedImportTests(EmbeddedBackend app) : ImportTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisImportTests(MySqlRedisBackend app) : ImportTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterImportTests(MySqlRedisClusterBackend app) : ImportTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -8,7 +8,7 @@ namespace UserApi.Tests.Functional;
 /// service's own outcomes are checked on a process of its own (<see cref="Hosting.MetricsCountTests"/>): in this
 /// test process every app's listener also hears the other apps' meters of the same name.
 /// </summary>
-public abstract class MetricsTests(UserApiFactory app)
+public sealed class MetricsTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -29,9 +29,3 @@ public abstract class MetricsTests(UserApiFactory app)
         Assert.Contains("http_route=\"/healthz\"", text);
     }
 }
-
-public sealed class EmbeddedMetricsTests(EmbeddedBackend app) : MetricsTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisMetricsTests(MySqlRedisBackend app) : MetricsTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterMetricsTests(MySqlRedisClusterBackend app) : MetricsTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -5,7 +5,7 @@ using UserApi.Tests.Support;
 namespace UserApi.Tests.Functional;
 
 /// <summary><c>GET /openapi/v1.json</c>: every route, which of them need a token, and the problems each answers with.</summary>
-public abstract class OpenApiTests(UserApiFactory app)
+public sealed class OpenApiTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -94,9 +94,3 @@ public abstract class OpenApiTests(UserApiFactory app)
     private static void AssertProblem(JsonElement operation, string status) =>
         Assert.True(operation.GetProperty("responses").GetProperty(status).GetProperty("content").TryGetProperty("application/problem+json", out _), $"{status} is not a problem");
 }
-
-public sealed class EmbeddedOpenApiTests(EmbeddedBackend app) : OpenApiTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisOpenApiTests(MySqlRedisBackend app) : OpenApiTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterOpenApiTests(MySqlRedisClusterBackend app) : OpenApiTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -8,8 +8,8 @@ using UserApi.Tests.Support;
 
 namespace UserApi.Tests.Functional;
 
-/// <summary>Both seed documents' curl flows, request for request, against every backend.</summary>
-public abstract class SeedFlowTests(UserApiFactory app)
+/// <summary>Both seed documents' curl flows, request for request (MySqlAndRedis.ProductionSmokeTests runs both on the production backends).</summary>
+public sealed class SeedFlowTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -138,9 +138,3 @@ public abstract class SeedFlowTests(UserApiFactory app)
         Assert.Equal("ok", health.GetProperty("status").GetString());
     }
 }
-
-public sealed class EmbeddedSeedFlowTests(EmbeddedBackend app) : SeedFlowTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisSeedFlowTests(MySqlRedisBackend app) : SeedFlowTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterSeedFlowTests(MySqlRedisClusterBackend app) : SeedFlowTests(app), IClassFixture<MySqlRedisClusterBackend>;

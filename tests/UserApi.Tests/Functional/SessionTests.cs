@@ -11,7 +11,7 @@ using UserApi.Tests.Support;
 namespace UserApi.Tests.Functional;
 
 /// <summary>Session semantics (docs/design.md §3.5): rotation with a grace window, reuse detection, logout, listing, limits.</summary>
-public abstract class SessionTests(UserApiFactory app)
+public sealed class SessionTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -300,9 +300,3 @@ public abstract class SessionTests(UserApiFactory app)
         await (await _client.PostJsonAsync("/user/password", "{}")).AssertInvalidTokenAsync();
     }
 }
-
-public sealed class EmbeddedSessionTests(EmbeddedBackend app) : SessionTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisSessionTests(MySqlRedisBackend app) : SessionTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterSessionTests(MySqlRedisClusterBackend app) : SessionTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -5,7 +5,7 @@ using UserApi.Tests.Support;
 namespace UserApi.Tests.Functional;
 
 /// <summary>What the service refuses at its token checks: every case is a 401 with the invalid_token challenge.</summary>
-public abstract class TokenTests(UserApiFactory app)
+public sealed class TokenTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -189,9 +189,3 @@ public abstract class TokenTests(UserApiFactory app)
         await (await _client.RefreshAsync(tokens.RefreshToken)).AssertOkJsonAsync();
     }
 }
-
-public sealed class EmbeddedTokenTests(EmbeddedBackend app) : TokenTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisTokenTests(MySqlRedisBackend app) : TokenTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterTokenTests(MySqlRedisClusterBackend app) : TokenTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -8,7 +8,7 @@ using UserApi.Tests.Support;
 namespace UserApi.Tests.Security;
 
 /// <summary>Failed-login counting per account and per client IP, lockouts with back-off, trusted proxies.</summary>
-public abstract class BruteForceTests(UserApiFactory app)
+public sealed class BruteForceTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -143,9 +143,3 @@ public abstract class BruteForceTests(UserApiFactory app)
         await AssertLockedAsync(locked);
     }
 }
-
-public sealed class EmbeddedBruteForceTests(EmbeddedBackend app) : BruteForceTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisBruteForceTests(MySqlRedisBackend app) : BruteForceTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterBruteForceTests(MySqlRedisClusterBackend app) : BruteForceTests(app), IClassFixture<MySqlRedisClusterBackend>;

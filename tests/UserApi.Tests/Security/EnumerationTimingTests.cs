@@ -84,9 +84,3 @@ public sealed class TimingCollection
 
 [Collection(TimingCollection.Name)]
 public sealed class EmbeddedEnumerationTimingTests(EmbeddedBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<EmbeddedBackend>;
-
-[Collection(TimingCollection.Name)]
-public sealed class MySqlRedisEnumerationTimingTests(MySqlRedisBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<MySqlRedisBackend>;
-
-[Collection(TimingCollection.Name)]
-public sealed class MySqlRedisClusterEnumerationTimingTests(MySqlRedisClusterBackend app, ITestOutputHelper output) : EnumerationTimingTests(app, output), IClassFixture<MySqlRedisClusterBackend>;

@@ -15,7 +15,7 @@ namespace UserApi.Tests.Security;
 /// invalid_token challenge and the generic token_invalid body. Many are signed with the service's real
 /// access secret, to prove the refusal comes from the check named, not from a bad signature.
 /// </summary>
-public abstract class ForgedTokenTests(UserApiFactory app)
+public sealed class ForgedTokenTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -304,9 +304,3 @@ public abstract class ForgedTokenTests(UserApiFactory app)
         await refresh.AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
     }
 }
-
-public sealed class EmbeddedForgedTokenTests(EmbeddedBackend app) : ForgedTokenTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisForgedTokenTests(MySqlRedisBackend app) : ForgedTokenTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterForgedTokenTests(MySqlRedisClusterBackend app) : ForgedTokenTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -19,25 +19,12 @@ namespace UserApi.Tests.Security;
 /// types) at every endpoint. Properties: no 5xx ever; every error is problem+json; users appear only
 /// through successful registrations and sessions only through successful logins.
 /// </summary>
-public abstract class FuzzTests(UserApiFactory app)
+public sealed class FuzzTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>, IDisposable
 {
-    protected abstract int Iterations { get; }
+    private const int Iterations = 3000;
 
-    /// <summary>Settings giving the fuzz run a user table of its own, so counts are exact.</summary>
-    protected abstract IEnumerable<KeyValuePair<string, string?>> IsolatedStore();
-
-    /// <summary>
-    /// The Redis of the test run is shared by every MySQL fixture: start this table's ids far from theirs,
-    /// so that no session key of another test's user 1 is counted as this table's user 1.
-    /// </summary>
-    protected virtual async Task PrepareStoreAsync(SqlDialect dialect)
-    {
-        if (dialect is MySqlDialect)
-        {
-            await using var connection = dialect.CreateConnection();
-            await connection.ExecuteAsync($"ALTER TABLE users AUTO_INCREMENT = {Random.Shared.NextInt64(1_000_000_000_000, 9_000_000_000_000)}");
-        }
-    }
+    /// <summary>A user table of the run's own, so that counts are exact.</summary>
+    private readonly string _databasePath = UserApiFactory.NewTemporaryPath(".db");
 
     private static readonly (HttpMethod Method, string Path)[] Endpoints =
     [
@@ -60,9 +47,13 @@ public abstract class FuzzTests(UserApiFactory app)
     public async Task RandomAndMutatedRequestsNeverFailTheServerOrWriteWithoutCause()
     {
         using var isolated = app.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(configuration =>
-            configuration.AddInMemoryCollection([.. IsolatedStore(), new("Security:MaxFailedLoginsPerAccount", "1000000"), new("Security:MaxFailedLoginsPerIp", "1000000")])));
+            configuration.AddInMemoryCollection(
+            [
+                new("DataSource", $"sqlite:{_databasePath}"),
+                new("Security:MaxFailedLoginsPerAccount", "1000000"),
+                new("Security:MaxFailedLoginsPerIp", "1000000"),
+            ])));
         var client = isolated.CreateClient();
-        await PrepareStoreAsync(isolated.Services.GetRequiredService<SqlDialect>());
 
         var seed = ApiClient.NewUsername("seed");
         var seedId = (await (await client.RegisterAsync(seed)).AssertOkJsonAsync()).GetProperty("id").GetInt64();
@@ -176,15 +167,6 @@ public abstract class FuzzTests(UserApiFactory app)
         }
         return total;
     }
-}
-
-public sealed class EmbeddedFuzzTests(EmbeddedBackend app) : FuzzTests(app), IClassFixture<EmbeddedBackend>, IDisposable
-{
-    private readonly string _databasePath = UserApiFactory.NewTemporaryPath(".db");
-
-    protected override int Iterations => 3000;
-
-    protected override IEnumerable<KeyValuePair<string, string?>> IsolatedStore() => [new("DataSource", $"sqlite:{_databasePath}")];
 
     public void Dispose()
     {
@@ -193,20 +175,4 @@ public sealed class EmbeddedFuzzTests(EmbeddedBackend app) : FuzzTests(app), ICl
             File.Delete(_databasePath + suffix);
         }
     }
-}
-
-public sealed class MySqlRedisFuzzTests(MySqlRedisBackend app) : FuzzTests(app), IClassFixture<MySqlRedisBackend>
-{
-    protected override int Iterations => 1500;
-
-    protected override IEnumerable<KeyValuePair<string, string?>> IsolatedStore() =>
-        [new("DataSource", $"{TestServers.MySql};Database=user_api_fuzz_{Guid.NewGuid().ToString("N")[..12]}")];
-}
-
-public sealed class MySqlRedisClusterFuzzTests(MySqlRedisClusterBackend app) : FuzzTests(app), IClassFixture<MySqlRedisClusterBackend>
-{
-    protected override int Iterations => 1500;
-
-    protected override IEnumerable<KeyValuePair<string, string?>> IsolatedStore() =>
-        [new("DataSource", $"{TestServers.MySql};Database=user_api_fuzz_{Guid.NewGuid().ToString("N")[..12]}")];
 }

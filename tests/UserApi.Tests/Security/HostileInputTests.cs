@@ -9,7 +9,7 @@ using UserApi.Users;
 namespace UserApi.Tests.Security;
 
 /// <summary>Hostile bodies and fields: each is refused with a 4xx problem, or stored verbatim, and never a 500.</summary>
-public abstract class HostileInputTests(UserApiFactory app)
+public sealed class HostileInputTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -127,9 +127,3 @@ public abstract class HostileInputTests(UserApiFactory app)
         await (await _client.LoginAsync(username.Normalize(NormalizationForm.FormKC).ToUpperInvariant(), "man\u0303ana-password")).AssertOkJsonAsync();
     }
 }
-
-public sealed class EmbeddedHostileInputTests(EmbeddedBackend app) : HostileInputTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisHostileInputTests(MySqlRedisBackend app) : HostileInputTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterHostileInputTests(MySqlRedisClusterBackend app) : HostileInputTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -26,6 +26,10 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
 
     protected abstract IEnumerable<KeyValuePair<string, string?>> BackendSettings();
 
+    /// <summary>The backend's settings as a process of the service reads them (<c>UserApi__Section__Key</c>), for the CLI commands.</summary>
+    public Dictionary<string, string> BackendEnvironment() =>
+        BackendSettings().ToDictionary(s => "UserApi__" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value ?? "");
+
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() =>
     [
         new("Auth:AccessSecret", AccessSecret),

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using UserApi.Tests.Support;
 
-namespace UserApi.Tests.Production;
+namespace UserApi.Tests.MySqlAndRedis;
 
 /// <summary>Two instances over one MySQL and Redis: a write on one is seen by the other's first-level cache.</summary>
 public abstract class CacheCoherenceTests(UserApiFactory app)

@@ -1,7 +1,7 @@
 using System.Net;
 using UserApi.Tests.Support;
 
-namespace UserApi.Tests.Production;
+namespace UserApi.Tests.MySqlAndRedis;
 
 /// <summary>The service over MariaDB and a Redis of the test's own, which the test stops.</summary>
 public sealed class RedisOutageTests

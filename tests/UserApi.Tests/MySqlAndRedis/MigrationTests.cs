@@ -1,7 +1,7 @@
 using MySqlConnector;
 using UserApi.Tests.Support;
 
-namespace UserApi.Tests.Production;
+namespace UserApi.Tests.MySqlAndRedis;
 
 /// <summary><c>user-api migrate</c> against MariaDB, with the seed's go-sql-driver DSN form.</summary>
 public sealed class MigrationTests : IDisposable

@@ -3,7 +3,7 @@ using System.Net;
 using UserApi.Tests.Support;
 using Xunit.Abstractions;
 
-namespace UserApi.Tests.Production;
+namespace UserApi.Tests.MySqlAndRedis;
 
 /// <summary>Two UserApi processes behind an imaginary load balancer, sharing MariaDB and Redis.</summary>
 public sealed class TwoInstanceTests(ITestOutputHelper output) : IDisposable

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 using UserApi.Redis;
 using UserApi.Tests.Support;
 
-namespace UserApi.Tests.Production;
+namespace UserApi.Tests.MySqlAndRedis;
 
 /// <summary>The Redis key layout of sessions, on a single node and on the cluster.</summary>
 public abstract class RedisSessionKeyTests(UserApiFactory app)
