@@ -12,6 +12,7 @@ public sealed class InMemorySessionStore : ISessionStore
 
     public Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
+        session = session.AsStored();
         SweepExpired(session.CreatedAt);
         var sessions = _users.GetOrAdd(session.UserId, _ => []);
         lock (sessions)
@@ -32,8 +33,10 @@ public sealed class InMemorySessionStore : ISessionStore
         Task.FromResult(WithUser<IReadOnlyList<Session>>(userId, sessions =>
             [.. sessions.Values.Where(s => s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt)]) ?? []);
 
-    public Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, RotationPolicy policy, CancellationToken cancellationToken) =>
-        Task.FromResult(WithUser(userId, sessions =>
+    public Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, RotationPolicy policy, CancellationToken cancellationToken)
+    {
+        now = Session.ToMillisecond(now);
+        return Task.FromResult(WithUser(userId, sessions =>
         {
             if (!sessions.TryGetValue(sessionId, out var session) || session.ExpiresAt <= now)
             {
@@ -57,6 +60,7 @@ public sealed class InMemorySessionStore : ISessionStore
             sessions.Remove(sessionId);
             return new RotationResult(RotationStatus.Reused, session);
         }) ?? new RotationResult(RotationStatus.NotFound, null));
+    }
 
     public Task<bool> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
         Task.FromResult(WithUser(userId, sessions => sessions.Remove(sessionId)));

@@ -14,7 +14,7 @@ namespace UserApi.Sessions;
 /// <remarks>
 /// The value is one line per session, fields separated by tabs: id, refresh jti, previous refresh jti,
 /// created, last used, expires (Unix milliseconds), IP, user agent. Ids and jtis are base64url and the
-/// IP and user agent are stored with tabs and line breaks replaced, so a field never contains a separator.
+/// IP and user agent are kept on one line (<see cref="Session.AsStored"/>), so a field never contains a separator.
 /// </remarks>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionStore
 {
@@ -101,7 +101,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
           return {1, table.concat(s, '\t')}
         end
         local interval = tonumber(ARGV[5])
-        if interval > 0 and s[PREVIOUS] == ARGV[2] and now - tonumber(s[LAST_USED]) <= interval then
+        if interval > 0 and s[PREVIOUS] ~= '' and s[PREVIOUS] == ARGV[2] and now - tonumber(s[LAST_USED]) <= interval then
           return {3, table.concat(s, '\t')}
         end
         table.remove(sessions, i)
@@ -134,6 +134,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
 
     public async Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
+        session = session.AsStored();
         RedisValue[] arguments = [Milliseconds(session.CreatedAt), maxSessions, .. Fields(session)];
         var evicted = await CreateScript.EvaluateAsync(Database, [RedisKeys.Sessions(session.UserId)], arguments);
         return [.. ((RedisResult[])evicted!).Select(r => (string)r!)];
@@ -196,8 +197,8 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         Milliseconds(session.CreatedAt),
         Milliseconds(session.LastUsedAt),
         Milliseconds(session.ExpiresAt),
-        Clean(session.Ip),
-        Clean(session.UserAgent),
+        session.Ip ?? "",
+        session.UserAgent ?? "",
     ];
 
     private static Session Parse(long userId, string[] fields)
@@ -217,10 +218,6 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
             NullIfEmpty(fields[6]),
             NullIfEmpty(fields[7]));
     }
-
-    // Header values may carry tabs (RFC 9110 §5.5); they would split the record.
-    private static string Clean(string? value) =>
-        value is null ? "" : value.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 

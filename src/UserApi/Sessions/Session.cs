@@ -15,7 +15,27 @@ public sealed record Session(
     DateTimeOffset LastUsedAt,
     DateTimeOffset ExpiresAt,
     string? Ip,
-    string? UserAgent);
+    string? UserAgent)
+{
+    /// <summary>
+    /// The session as every store keeps it, so that every store reads back the same: times to the millisecond,
+    /// the IP and user agent on one line (a header value may hold tabs, RFC 9110 §5.5, which would split the Redis
+    /// record), and an empty value as absent.
+    /// </summary>
+    public Session AsStored() => this with
+    {
+        CreatedAt = ToMillisecond(CreatedAt),
+        LastUsedAt = ToMillisecond(LastUsedAt),
+        ExpiresAt = ToMillisecond(ExpiresAt),
+        Ip = OneLine(Ip),
+        UserAgent = OneLine(UserAgent),
+    };
+
+    public static DateTimeOffset ToMillisecond(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+
+    private static string? OneLine(string? value) =>
+        string.IsNullOrEmpty(value) ? null : value.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
+}
 
 public enum RotationStatus
 {

@@ -28,11 +28,11 @@ public abstract class SessionStoreContract
     /// What an IP address or user agent reads back as: the Redis store's record format has no room for tabs or
     /// line breaks (they become spaces), nor for the difference between empty and absent (both read back null).
     /// </summary>
-    protected virtual string? ReadBack(string? value) =>
+    private static string? ReadBack(string? value) =>
         string.IsNullOrEmpty(value) ? null : value.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
 
     /// <summary>What a time reads back as: to the millisecond, as the Redis store keeps it.</summary>
-    protected virtual DateTimeOffset ReadBack(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+    private static DateTimeOffset ReadBack(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
     // --- Creation and eviction --------------------------------------------------------------------------
 
@@ -207,6 +207,19 @@ public abstract class SessionStoreContract
         var session = await CreateAsync(NewSession(user));
 
         var reuse = await Store.RotateAsync(user, session.Id, NewId(), NewId(), _t0, Grace, None);
+
+        Assert.Equal(new RotationResult(RotationStatus.Reused, session), reuse);
+        await AssertGoneAsync(user, session, _t0);
+    }
+
+    [Fact]
+    public async Task AnEmptyTokenIdIsNotThePreviousTokenOfASessionNeverRotated()
+    {
+        // A session not rotated yet has no previous token; "none" must not match an empty jti as a replay.
+        var user = NewUserId();
+        var session = await CreateAsync(NewSession(user));
+
+        var reuse = await Store.RotateAsync(user, session.Id, "", NewId(), _t0, Grace, None);
 
         Assert.Equal(new RotationResult(RotationStatus.Reused, session), reuse);
         await AssertGoneAsync(user, session, _t0);
