@@ -29,7 +29,10 @@ public static class Pipeline
         return app;
     }
 
-    /// <summary>First in the pipeline, so that every response it writes carries them (the exception handler sets them again).</summary>
+    /// <summary>
+    /// First in the pipeline, so that every response it writes carries them; the exception handler, which clears
+    /// headers, sets nosniff again, and the policy is written as the response starts, after any clearing.
+    /// </summary>
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
     {
         ExceptionHandling.AddNoSniff(context.Response);

@@ -30,7 +30,7 @@ public static partial class ImportedPasswordHashes
     public const long MaximumArgon2idIterations = 10;
 
     // libsodium computes lanes one after another, so they add no memory or time; RFC 9106 recommends 4, and
-    // more than 8 is no hash a real system made.
+    // 8 leaves room above it.
     public const long MaximumArgon2idParallelism = 8;
 
     private const int IdentityV2Length = 1 + 16 + 32;
