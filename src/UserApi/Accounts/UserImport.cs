@@ -37,7 +37,9 @@ public sealed partial class UserImport(IUserStore users, TimeProvider time, ILog
         }
         if (ImportedPasswordHashes.FormatOf(imported.PasswordHash) == PasswordHashFormat.Unsupported)
         {
-            return Failure.Validation("passwordHash", "must be an Argon2id, bcrypt ($2a$, $2b$, $2y$) or ASP.NET Core Identity hash");
+            return Failure.Validation("passwordHash",
+                $"must be an Argon2id (m ≤ {ImportedPasswordHashes.MaximumArgon2idMemoryKiB}, t ≤ {ImportedPasswordHashes.MaximumArgon2idIterations}, p ≤ {ImportedPasswordHashes.MaximumArgon2idParallelism}), " +
+                $"bcrypt ($2a$, $2b$, $2y$; cost 4 to {ImportedPasswordHashes.MaximumBcryptCost}) or ASP.NET Core Identity hash (at most {ImportedPasswordHashes.MaximumPbkdf2Iterations} iterations)");
         }
         if (imported.Id is <= 0)
         {

@@ -35,6 +35,12 @@ public sealed class AuthOptions
     public bool AllowAnonymous { get; set; } = true;
 
     /// <summary>
+    /// Whether any valid token reads another user's name by id on <c>POST /user/info</c> (seed 000). Off, a
+    /// caller reads only its own, so a token (an anonymous one costs nothing) cannot walk the ids for every name.
+    /// </summary>
+    public bool PublicUserNames { get; set; } = true;
+
+    /// <summary>
     /// Seconds during which the refresh token just replaced still yields the current pair (a client's retry,
     /// two tabs racing) instead of counting as reuse. 0 makes every second use a reuse.
     /// </summary>

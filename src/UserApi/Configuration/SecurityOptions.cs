@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace UserApi.Configuration;
 
 /// <summary>The <c>Security</c> section: brute-force limits, trusted proxies, request size.</summary>
@@ -17,13 +19,52 @@ public sealed class SecurityOptions
     /// <summary>Seconds of the first lock; each further failure doubles it, up to the window.</summary>
     public int LockoutSeconds { get; set; } = 30;
 
-    /// <summary>Addresses of reverse proxies whose <c>X-Forwarded-For</c> is believed; nobody else's is.</summary>
+    /// <summary>
+    /// Reverse proxies whose <c>X-Forwarded-For</c> is believed, nobody else's: addresses, or CIDR networks for
+    /// proxies without a fixed address (a Kubernetes ingress).
+    /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>
+    /// How many <c>X-Forwarded-For</c> entries are read from the right, each only while the hop that added it is a
+    /// trusted proxy: the number of proxies in front of the service.
+    /// </summary>
+    public int ForwardLimit { get; set; } = 1;
 
     /// <summary>Largest request body accepted on the auth endpoints; larger ones are refused before parsing.</summary>
     public int MaxRequestBodyBytes { get; set; } = 16 * 1024;
 
     public TimeSpan Window => TimeSpan.FromSeconds(FailedLoginWindow);
+
+    /// <summary>
+    /// A <see cref="TrustedProxies"/> entry as a network: an address is a network of that one address. A network
+    /// whose address has bits past its prefix (<c>10.0.0.1/8</c>) is refused: it may mean the one proxy or the
+    /// whole range, and trusting the range when the one was meant lets its every host forge client addresses.
+    /// </summary>
+    public static bool TryParseTrustedProxy(string entry, out IPNetwork network)
+    {
+        var slash = entry.IndexOf('/');
+        if (slash < 0 && IPAddress.TryParse(entry, out var address))
+        {
+            network = new IPNetwork(address, address.GetAddressBytes().Length * 8);
+            return true;
+        }
+        network = default;
+        // IPNetwork clears the bits past the prefix itself: the address as written is what tells the two meanings apart.
+        return slash > 0 && IPNetwork.TryParse(entry, out network) && IPAddress.TryParse(entry.AsSpan(0, slash), out var written)
+            && written.Equals(NetworkOf(written, network.PrefixLength).BaseAddress);
+    }
+
+    /// <summary>The network of <paramref name="prefix"/> bits that holds <paramref name="address"/>.</summary>
+    public static IPNetwork NetworkOf(IPAddress address, int prefix)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var bit = prefix; bit < bytes.Length * 8; bit++)
+        {
+            bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
+        }
+        return new IPNetwork(new IPAddress(bytes), prefix);
+    }
 
     /// <summary>The lock after <paramref name="failures"/> failures against a limit of <paramref name="limit"/>, or zero.</summary>
     public TimeSpan LockoutAfter(long failures, int limit)
@@ -59,13 +100,29 @@ public sealed class SecurityOptionsValidator : Microsoft.Extensions.Options.IVal
         {
             problems.Add($"Security.MaxRequestBodyBytes is {options.MaxRequestBodyBytes}: use at least 1024 (16384 is the default).");
         }
+        if (options.ForwardLimit < 1)
+        {
+            problems.Add($"Security.ForwardLimit is {options.ForwardLimit}: use the number of proxies in front of the service, 1 or more (1 is the default).");
+        }
         foreach (var proxy in options.TrustedProxies)
         {
-            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            if (!SecurityOptions.TryParseTrustedProxy(proxy, out _))
             {
-                problems.Add($"Security.TrustedProxies entry '{proxy}' is not an IP address.");
+                problems.Add(TrustedProxyProblem(proxy));
             }
         }
         return problems.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
+    }
+
+    private static string TrustedProxyProblem(string proxy)
+    {
+        // 10.0.0.1/8 is most likely 10.0.0.0/8 written from a proxy's own address: name the network it means.
+        var slash = proxy.IndexOf('/');
+        if (slash > 0 && IPAddress.TryParse(proxy[..slash], out var address) && int.TryParse(proxy[(slash + 1)..], out var prefix)
+            && prefix >= 0 && prefix <= address.GetAddressBytes().Length * 8)
+        {
+            return $"Security.TrustedProxies entry '{proxy}' has address bits set past its /{prefix} prefix: write {SecurityOptions.NetworkOf(address, prefix)}, or the single address {address}.";
+        }
+        return $"Security.TrustedProxies entry '{proxy}' is neither an IP address nor a CIDR network: write e.g. 10.0.0.5, 10.0.0.0/8 or fd00::/8.";
     }
 }

@@ -77,7 +77,7 @@ public static class UserEndpoints
                 ? Failure.UserNotFound
                 : Failure.Validation("userId", "must be a user id"), context);
         }
-        var found = await users.FindUserAsync(id, cancellationToken);
+        var found = await users.FindUserAsync(id, caller.IsRegisteredUser() ? caller.UserId() : null, cancellationToken);
         return found.Failure is { } failure ? Problems.From(failure, context) : TypedResults.Ok(new GetUserResponse(found.Value!.Username));
     }
 

@@ -29,6 +29,8 @@ public sealed class ExceptionHandling(ILogger<ExceptionHandling> logger) : IExce
             logger.LogError(exception, "Unhandled exception on {Path}", context.Request.Path);
         }
 
+        // The exception handler middleware cleared the response's headers before calling this.
+        AddNoSniff(context.Response);
         var title = status switch
         {
             StatusCodes.Status503ServiceUnavailable => "A backing store is unavailable; try again shortly.",
@@ -37,4 +39,7 @@ public sealed class ExceptionHandling(ILogger<ExceptionHandling> logger) : IExce
         };
         return await ProblemResponses.WriteAsync(context, status, title, ProblemResponses.CodeForStatus(status), exception);
     }
+
+    /// <summary>A browser must not take a response for a type other than the one it declares (a JSON body run as script or HTML).</summary>
+    public static void AddNoSniff(HttpResponse response) => response.Headers.XContentTypeOptions = "nosniff";
 }

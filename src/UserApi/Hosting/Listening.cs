@@ -14,18 +14,19 @@ public static class Listening
 {
     public static WebApplicationBuilder AddListening(this WebApplicationBuilder builder)
     {
-        // X-Forwarded-For is believed only from the configured proxies; by default from nobody.
+        // X-Forwarded-For is believed only from the configured proxies (by default from nobody), and only as
+        // many hops as there are proxies: each entry further left is whatever the client chose to send.
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, security) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
-            forwarded.ForwardLimit = 1;
+            forwarded.ForwardLimit = security.Value.ForwardLimit;
             forwarded.KnownIPNetworks.Clear();
             forwarded.KnownProxies.Clear();
             foreach (var proxy in security.Value.TrustedProxies)
             {
-                if (IPAddress.TryParse(proxy, out var address))
+                if (SecurityOptions.TryParseTrustedProxy(proxy, out var network))
                 {
-                    forwarded.KnownProxies.Add(address);
+                    forwarded.KnownIPNetworks.Add(network);
                 }
             }
         });

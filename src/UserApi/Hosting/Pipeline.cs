@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using UserApi.Endpoints;
 
 namespace UserApi.Hosting;
@@ -8,6 +9,7 @@ public static class Pipeline
 {
     public static WebApplication UseUserApi(this WebApplication app)
     {
+        app.Use(AddSecurityHeaders);
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -25,5 +27,25 @@ public static class Pipeline
         app.MapUserApiOpenApi();
         app.MapUserApi();
         return app;
+    }
+
+    /// <summary>
+    /// First in the pipeline, so that every response it writes carries them; the exception handler, which clears
+    /// headers, sets nosniff again, and the policy is written as the response starts, after any clearing.
+    /// </summary>
+    private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
+    {
+        ExceptionHandling.AddNoSniff(context.Response);
+        if (context.Request.Path.StartsWithSegments(OpenApiDocumentation.ReferencePrefix))
+        {
+            // The page's nonce is drawn by its endpoint, after this: the policy is written as the response starts.
+            context.Response.OnStarting(static state =>
+            {
+                var context = (HttpContext)state;
+                context.Response.Headers.ContentSecurityPolicy = OpenApiDocumentation.ReferenceContentSecurityPolicy(context);
+                return Task.CompletedTask;
+            }, context);
+        }
+        return next(context);
     }
 }

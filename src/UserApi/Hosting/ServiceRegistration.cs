@@ -26,6 +26,7 @@ public static class ServiceRegistration
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // A refused token is answered with its reason; a line per refusal would let anyone flood the log.
         builder.Logging.AddFilter(typeof(AccessTokenAuthenticationHandler).FullName, LogLevel.Warning);
+        builder.Services.AddSingleton<IConfigureOptions<LoggerFilterOptions>, DefaultLogLevels>();
 
         var services = builder.Services;
         services.AddUserApiOptions();

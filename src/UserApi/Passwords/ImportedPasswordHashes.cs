@@ -13,12 +13,25 @@ namespace UserApi.Passwords;
 /// The other systems hashed the password as the user typed it (UTF-8, no normalisation), so that is what
 /// is verified here; the Argon2id hash that replaces it is of the NFKC form, as for every other password.
 /// A hash whose stated cost is beyond what a login can afford (bcrypt cost over 16, about 4 s here; over a
-/// million PBKDF2 iterations) counts as unsupported rather than as a way to stall a core.
+/// million PBKDF2 iterations; Argon2id over 64 MiB, 10 passes or 8 lanes) counts as unsupported rather than
+/// as a way to stall a core or, for Argon2id, to take gigabytes per login.
 /// </remarks>
 public static partial class ImportedPasswordHashes
 {
     public const int MaximumBcryptCost = 16;
     public const int MaximumPbkdf2Iterations = 1_000_000;
+
+    // RFC 9106 §4's second recommended option (for memory-constrained machines) is 64 MiB: with one hash
+    // per core at a time (PasswordHasher) the hashes then never hold more than cores × 64 MiB.
+    public const long MaximumArgon2idMemoryKiB = 64 * 1024;
+
+    // 64 MiB × 10 passes is about 17 times the service's own cost (19 MiB × 2 passes): slow for one login,
+    // but a bound, where a stated t=50 over 4 GiB would hold a core and that memory for minutes.
+    public const long MaximumArgon2idIterations = 10;
+
+    // libsodium computes lanes one after another, so they add no memory or time; RFC 9106 recommends 4, and
+    // 8 leaves room above it.
+    public const long MaximumArgon2idParallelism = 8;
 
     private const int IdentityV2Length = 1 + 16 + 32;
     private const int IdentityV3HeaderLength = 13;
@@ -32,7 +45,7 @@ public static partial class ImportedPasswordHashes
     {
         if (hash.StartsWith("$argon2id$", StringComparison.Ordinal))
         {
-            return PasswordHashFormat.Argon2id;
+            return IsAffordableArgon2idHash(hash) ? PasswordHashFormat.Argon2id : PasswordHashFormat.Unsupported;
         }
         if (BcryptHash().Match(hash) is { Success: true } bcrypt)
         {
@@ -90,6 +103,17 @@ public static partial class ImportedPasswordHashes
                 return false;
         }
     }
+
+    private static bool IsAffordableArgon2idHash(string hash) =>
+        Argon2idParameters().Match(hash) is { Success: true } parameters
+        && long.Parse(parameters.Groups["m"].ValueSpan) <= MaximumArgon2idMemoryKiB
+        && long.Parse(parameters.Groups["t"].ValueSpan) <= MaximumArgon2idIterations
+        && long.Parse(parameters.Groups["p"].ValueSpan) <= MaximumArgon2idParallelism;
+
+    // The PHC string's parameters as libsodium reads them (the version is optional there); at most ten digits
+    // each, so that parsing cannot overflow.
+    [GeneratedRegex(@"^\$argon2id\$(?:v=[0-9]{1,10}\$)?m=(?<m>[0-9]{1,10}),t=(?<t>[0-9]{1,10}),p=(?<p>[0-9]{1,10})\$")]
+    private static partial Regex Argon2idParameters();
 
     [GeneratedRegex(@"^\$2[aby]\$(?<cost>[0-9]{2})\$[./A-Za-z0-9]{53}$")]
     private static partial Regex BcryptHash();

@@ -212,6 +212,32 @@ public sealed class ConfigurationLoadingTests
     }
 
     [Fact]
+    public void TrustedProxiesTakeAddressesAndNetworks()
+    {
+        var security = new SecurityOptions { TrustedProxies = ["10.0.0.5", "10.0.0.0/8", "fd00::/8", "2001:db8::1", "192.168.1.0/24"], ForwardLimit = 2 };
+        Assert.True(new SecurityOptionsValidator().Validate(null, security).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1/8", "Security.TrustedProxies entry '10.0.0.1/8' has address bits set past its /8 prefix: write 10.0.0.0/8, or the single address 10.0.0.1.")]
+    [InlineData("fd00::1/8", "Security.TrustedProxies entry 'fd00::1/8' has address bits set past its /8 prefix: write fd00::/8, or the single address fd00::1.")]
+    [InlineData("10.0.0.0/33", "Security.TrustedProxies entry '10.0.0.0/33' is neither an IP address nor a CIDR network: write e.g. 10.0.0.5, 10.0.0.0/8 or fd00::/8.")]
+    [InlineData("ingress.local", "Security.TrustedProxies entry 'ingress.local' is neither an IP address nor a CIDR network: write e.g. 10.0.0.5, 10.0.0.0/8 or fd00::/8.")]
+    [InlineData("10.0.0.0/", "Security.TrustedProxies entry '10.0.0.0/' is neither an IP address nor a CIDR network: write e.g. 10.0.0.5, 10.0.0.0/8 or fd00::/8.")]
+    public void ABadTrustedProxyIsRefusedWithItsFix(string entry, string expected)
+    {
+        var security = new SecurityOptions { TrustedProxies = ["10.0.0.0/8", entry] };
+        Assert.Equal(expected, Assert.Single(new SecurityOptionsValidator().Validate(null, security).Failures!));
+    }
+
+    [Fact]
+    public void AForwardLimitUnderOneIsRefused()
+    {
+        var problem = Assert.Single(new SecurityOptionsValidator().Validate(null, new SecurityOptions { ForwardLimit = 0 }).Failures!);
+        Assert.StartsWith("Security.ForwardLimit is 0: use the number of proxies in front of the service", problem);
+    }
+
+    [Fact]
     public void InvalidYamlIsReportedWithItsLine()
     {
         var path = Path.GetTempFileName();

@@ -132,6 +132,19 @@ public sealed class ImportTests(EmbeddedBackend app) : IClassFixture<EmbeddedBac
         Assert.Equal(new ImportSummary(0, 3, 0), await Import.ImportJsonLinesAsync(new StringReader(input), TextWriter.Null, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task AnArgon2idHashOverTheCostCapIsRefusedAtImport()
+    {
+        var username = ApiClient.NewUsername("imported");
+        var result = await Import.ImportAsync(
+            new ImportedUser(null, username, ImportedPasswordHashesTests.Argon2id("m=4194304,t=50,p=1"), null, null), CancellationToken.None);
+
+        Assert.Equal("validation_failed", result.Failure?.Code);
+        var problem = Assert.Single(result.Failure!.Errors!["passwordHash"]);
+        Assert.Contains("m ≤ 65536, t ≤ 10, p ≤ 8", problem);
+        Assert.Null(await app.Services.GetRequiredService<IUserStore>().FindByUsernameAsync(Username.Normalize(username)!, CancellationToken.None));
+    }
+
     /// <summary>
     /// Ids above every other test's: later users of the class's table are numbered past an imported id, and a
     /// band per test keeps two tests' imported ids apart.

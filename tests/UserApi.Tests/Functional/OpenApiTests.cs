@@ -69,7 +69,7 @@ public sealed class OpenApiTests(EmbeddedBackend app) : IClassFixture<EmbeddedBa
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         var html = await page.Content.ReadAsStringAsync();
-        Assert.Contains("<script src=\"scalar.js\"></script>", html);
+        Assert.Contains("<script src=\"scalar.js\" nonce=", html);
         Assert.Contains("\"url\":\"openapi/v1.json\"", html);
         Assert.DoesNotContain("https://", html);
         // Scalar reports usage and offers an AI chat through its own servers unless told not to.

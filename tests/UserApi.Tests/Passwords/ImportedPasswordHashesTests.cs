@@ -68,6 +68,13 @@ public sealed class ImportedPasswordHashesTests
         "$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcg", // one character short
         "$1$saltsalt$//251epTQaKpm7/bnAD.Z.", // md5-crypt
         "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA",
+        Argon2id("m=4194304,t=50,p=1"), // 4 GiB for a minute or more per login
+        Argon2id("m=65537,t=2,p=1"), // over the memory cap
+        Argon2id("m=19456,t=11,p=1"), // over the time cap
+        Argon2id("m=19456,t=2,p=9"), // over the parallelism cap
+        Argon2id("m=99999999999,t=2,p=1"), // more digits than any cap
+        Argon2id("m=19456,p=1,t=2"), // parameters out of order: no hash libsodium reads
+        "$argon2id$v=19$m=19456,t=2$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA",
         IdentityV2[..^4], // v2 of the wrong length
         IdentityHeader(prf: 3, iterations: 10_000, saltLength: 16, subkeyLength: 32),
         IdentityHeader(prf: 2, iterations: 2_000_000, saltLength: 16, subkeyLength: 32),
@@ -92,6 +99,19 @@ public sealed class ImportedPasswordHashesTests
         // The control for the header cases above: the same builder with acceptable values is a v3 hash.
         Assert.Equal(PasswordHashFormat.AspNetIdentity, ImportedPasswordHashes.FormatOf(IdentityHeader(prf: 2, iterations: 100_000, saltLength: 16, subkeyLength: 32)));
     }
+
+    [Theory]
+    [InlineData("v=19$m=65536,t=10,p=8")]
+    [InlineData("m=65536,t=10,p=8")]
+    [InlineData("v=19$m=47104,t=1,p=1")]
+    public void AnArgon2idHashAtOrUnderTheCapsIsRecognised(string parameters)
+    {
+        // The control for the over-cap cases above: the same builder within the caps is an Argon2id hash.
+        Assert.Equal(PasswordHashFormat.Argon2id, ImportedPasswordHashes.FormatOf($"$argon2id${parameters}$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA"));
+    }
+
+    /// <summary>A well-formed Argon2id PHC string with the given cost; salt and digest are arbitrary, no password matches.</summary>
+    public static string Argon2id(string cost) => $"$argon2id$v=19${cost}$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA";
 
     private static string IdentityHeader(uint prf, uint iterations, int saltLength, int subkeyLength)
     {

@@ -106,15 +106,51 @@ public sealed class BruteForceTests(EmbeddedBackend app) : IClassFixture<Embedde
         var username = ApiClient.NewUsername();
         await (await client.RegisterAsync(username)).AssertOkJsonAsync();
 
-        var viaProxy = await (await LoginFromAsync(client, "10.0.0.254", username, forwardedFor: "203.0.113.7")).Content.ReadFromJsonAsync<IssuedTokens>();
-        var direct = await (await LoginFromAsync(client, "10.0.0.9", username, forwardedFor: "203.0.113.8")).Content.ReadFromJsonAsync<IssuedTokens>();
+        Assert.Equal("203.0.113.7", await SessionIpAsync(client, "10.0.0.254", username, forwardedFor: "203.0.113.7"));
+        Assert.Equal("10.0.0.9", await SessionIpAsync(client, "10.0.0.9", username, forwardedFor: "203.0.113.8"));
+    }
 
+    [Fact]
+    public async Task ForwardedForIsBelievedFromAnyAddressOfATrustedNetwork()
+    {
+        using var proxied = app.WithSettings(("Security:TrustedProxies:0", "10.0.0.0/8"), ("Security:TrustedProxies:1", "fd00::/8"));
+        var client = proxied.CreateClient();
+        var username = ApiClient.NewUsername();
+        await (await client.RegisterAsync(username)).AssertOkJsonAsync();
+
+        Assert.Equal("203.0.113.7", await SessionIpAsync(client, "10.42.7.3", username, forwardedFor: "203.0.113.7"));
+        Assert.Equal("203.0.113.8", await SessionIpAsync(client, "fd12:3456::1", username, forwardedFor: "203.0.113.8"));
+        Assert.Equal("11.0.0.1", await SessionIpAsync(client, "11.0.0.1", username, forwardedFor: "203.0.113.9"));
+        Assert.Equal("fe00::1", await SessionIpAsync(client, "fe00::1", username, forwardedFor: "203.0.113.10"));
+    }
+
+    [Fact]
+    public async Task ForwardLimitIsTheNumberOfHopsBelieved()
+    {
+        var username = ApiClient.NewUsername();
+        await (await _client.RegisterAsync(username)).AssertOkJsonAsync();
+        const string chain = "198.51.100.1, 203.0.113.7, 10.0.0.2";
+
+        using var oneHop = app.WithSettings(("Security:TrustedProxies:0", "10.0.0.0/8"));
+        Assert.Equal("10.0.0.2", await SessionIpAsync(oneHop.CreateClient(), "10.0.0.1", username, forwardedFor: chain));
+
+        using var twoHops = app.WithSettings(("Security:TrustedProxies:0", "10.0.0.0/8"), ("Security:ForwardLimit", "2"));
+        Assert.Equal("203.0.113.7", await SessionIpAsync(twoHops.CreateClient(), "10.0.0.1", username, forwardedFor: chain));
+
+        // A hop from outside the trusted networks ends the walk, whatever the limit: 203.0.113.7 could have written anything left of it.
+        using var threeHops = app.WithSettings(("Security:TrustedProxies:0", "10.0.0.0/8"), ("Security:ForwardLimit", "3"));
+        Assert.Equal("203.0.113.7", await SessionIpAsync(threeHops.CreateClient(), "10.0.0.1", username, forwardedFor: chain));
+    }
+
+    /// <summary>Logs in from <paramref name="ip"/> and reads back the address the new session recorded.</summary>
+    private static async Task<string?> SessionIpAsync(HttpClient client, string ip, string username, string forwardedFor)
+    {
+        var tokens = (await (await LoginFromAsync(client, ip, username, forwardedFor: forwardedFor)).Content.ReadFromJsonAsync<IssuedTokens>())!;
         var request = new HttpRequestMessage(HttpMethod.Get, "/user/sessions");
-        request.Headers.Authorization = ApiClient.Bearer(viaProxy!.AccessToken);
-        var sessions = (await (await client.SendAsync(request)).AssertOkJsonAsync()).GetProperty("sessions").EnumerateArray()
-            .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("ip").GetString());
-        Assert.Equal("203.0.113.7", sessions[Jwt.Payload(viaProxy.AccessToken).GetProperty("sid").GetString()!]);
-        Assert.Equal("10.0.0.9", sessions[Jwt.Payload(direct!.AccessToken).GetProperty("sid").GetString()!]);
+        request.Headers.Authorization = ApiClient.Bearer(tokens.AccessToken);
+        var sessionId = Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString();
+        return (await (await client.SendAsync(request)).AssertOkJsonAsync()).GetProperty("sessions").EnumerateArray()
+            .Single(s => s.GetProperty("id").GetString() == sessionId).GetProperty("ip").GetString();
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
 }
 
 /// <summary>Embedded mode: a SQLite file and in-process sessions.</summary>
-public sealed class EmbeddedBackend : UserApiFactory
+public class EmbeddedBackend : UserApiFactory
 {
     private readonly string _databasePath = NewTemporaryPath(".db");
 
