@@ -5,7 +5,7 @@ using UserApi.Tests.Support;
 namespace UserApi.Tests.Functional;
 
 /// <summary><c>Auth.PublicUserNames: false</c>: <c>POST /user/info</c> names only the caller, and another id looks like no id at all.</summary>
-public abstract class PrivateUserNameTests(UserApiFactory app)
+public sealed class PrivateUserNameTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private static Task<HttpResponseMessage> NameOfAsync(HttpClient client, long id, string accessToken) =>
         client.PostJsonAsync("/user/info", $$"""{"userId": {{id}}}""", accessToken);
@@ -68,9 +68,3 @@ public abstract class PrivateUserNameTests(UserApiFactory app)
         Assert.Equal(otherName, other.GetProperty("name").GetString());
     }
 }
-
-public sealed class EmbeddedPrivateUserNameTests(EmbeddedBackend app) : PrivateUserNameTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisPrivateUserNameTests(MySqlRedisBackend app) : PrivateUserNameTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterPrivateUserNameTests(MySqlRedisClusterBackend app) : PrivateUserNameTests(app), IClassFixture<MySqlRedisClusterBackend>;

@@ -12,7 +12,7 @@ using UserApi.Tokens;
 namespace UserApi.Tests.Security;
 
 /// <summary><c>X-Content-Type-Options: nosniff</c> on whatever writes the response, and the reference page's Content-Security-Policy.</summary>
-public abstract partial class SecurityHeaderTests(UserApiFactory app)
+public sealed partial class SecurityHeaderTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -96,9 +96,3 @@ public abstract partial class SecurityHeaderTests(UserApiFactory app)
         public AuthOptions Value => throw new InvalidOperationException("A bug staged by the test.");
     }
 }
-
-public sealed class EmbeddedSecurityHeaderTests(EmbeddedBackend app) : SecurityHeaderTests(app), IClassFixture<EmbeddedBackend>;
-
-public sealed class MySqlRedisSecurityHeaderTests(MySqlRedisBackend app) : SecurityHeaderTests(app), IClassFixture<MySqlRedisBackend>;
-
-public sealed class MySqlRedisClusterSecurityHeaderTests(MySqlRedisClusterBackend app) : SecurityHeaderTests(app), IClassFixture<MySqlRedisClusterBackend>;
