@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace UserApi.Authentication;
 
@@ -12,6 +15,7 @@ public static class AccessTokenAuthentication
     public static IServiceCollection AddAccessTokenAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<AccessTokenCache>();
+        services.AddSingleton<AccessTokenAuthenticator>();
         // The core only: AddAuthentication() would also add DataProtection, whose hosted service writes a key
         // ring at every start, for cookies and tickets this service never issues.
         services.AddAuthenticationCore(options => options.DefaultScheme = AccessTokenAuthenticationHandler.SchemeName);
@@ -20,6 +24,16 @@ public static class AccessTokenAuthentication
             AccessTokenAuthenticationHandler.SchemeName, configureOptions: null);
         services.AddAuthorizationBuilder()
             .AddPolicy(RegisteredUserPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(RegisteredUserRequirement.Instance));
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, AccessTokenPolicyEvaluator>());
         return services;
+    }
+
+    /// <summary>Authentication, then ASP.NET Core's authorization of the endpoints' policies.</summary>
+    public static IApplicationBuilder UseAccessTokenAuthentication(this IApplicationBuilder app)
+    {
+        // The mark UseAuthentication() leaves: without it, WebApplication puts the framework's authentication
+        // middleware in front of the pipeline as soon as a scheme is registered, and every request would pay twice.
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app.UseMiddleware<AccessTokenAuthenticationMiddleware>().UseAuthorization();
     }
 }

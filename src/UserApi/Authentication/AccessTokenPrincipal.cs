@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using UserApi.Tokens;
 
 namespace UserApi.Authentication;
@@ -18,7 +19,18 @@ public sealed class AccessTokenPrincipal : ClaimsPrincipal
             ? id
             : null;
         SessionId = identity.FindFirst(TokenClaims.SessionId)?.Value;
+        Authenticated = AuthenticateResult.Success(new AuthenticationTicket(this, AccessTokenAuthenticationHandler.SchemeName));
+        AuthenticatedTask = Task.FromResult(Authenticated);
     }
+
+    /// <summary>
+    /// The successful authentication result for this caller, built once with the principal rather than on every
+    /// request. Nothing in this service writes to a ticket's properties.
+    /// </summary>
+    public AuthenticateResult Authenticated { get; }
+
+    /// <summary><see cref="Authenticated"/> as the completed task the authorization middleware asks for.</summary>
+    public Task<AuthenticateResult> AuthenticatedTask { get; }
 
     /// <summary>The <c>userId</c> claim; null for an anonymous token.</summary>
     public long? UserId { get; }

@@ -58,5 +58,5 @@ public static class Problems
     /// scheme's challenge, as a refused token is.
     /// </summary>
     public static ChallengeHttpResult CallerRefused(Failure failure) =>
-        TypedResults.Challenge(AccessTokenAuthenticationHandler.Refusal(failure));
+        TypedResults.Challenge(AccessTokenAuthenticator.Refusal(failure));
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using UserApi.Authentication;
 using UserApi.Endpoints;
 
 namespace UserApi.Hosting;
@@ -14,15 +15,7 @@ public static class Pipeline
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
-        // Everything this service answers is about credentials: no browser or proxy may cache it (RFC 6749 §5.1).
-        app.Use((context, next) =>
-        {
-            context.Response.Headers.CacheControl = "no-store";
-            context.Response.Headers.Pragma = "no-cache";
-            return next(context);
-        });
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseAccessTokenAuthentication();
         app.MapOperations();
         app.MapUserApiOpenApi();
         app.MapUserApi();
@@ -36,6 +29,9 @@ public static class Pipeline
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
     {
         ExceptionHandling.AddNoSniff(context.Response);
+        // Everything this service answers is about credentials: no browser or proxy may cache it (RFC 6749 §5.1).
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.Pragma = "no-cache";
         if (context.Request.Path.StartsWithSegments(OpenApiDocumentation.ReferencePrefix))
         {
             // The page's nonce is drawn by its endpoint, after this: the policy is written as the response starts.

@@ -5,7 +5,7 @@ namespace UserApi.Tests.Functional;
 
 /// <summary>
 /// <c>GET /metrics</c>: Prometheus text with ASP.NET Core's request metrics and the runtime's. The counts of the
-/// service's own outcomes are checked on a process of its own (<see cref="Hosting.MetricsCountTests"/>): in this
+/// service's own outcomes are checked on a process of its own (<see cref="Diagnostics.MetricsCountTests"/>): in this
 /// test process every app's listener also hears the other apps' meters of the same name.
 /// </summary>
 public sealed class MetricsTests(EmbeddedBackend app) : IClassFixture<EmbeddedBackend>
@@ -24,7 +24,7 @@ public sealed class MetricsTests(EmbeddedBackend app) : IClassFixture<EmbeddedBa
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("# TYPE dotnet_gc_collections_total counter", await response.Content.ReadAsStringAsync());
-        var text = await Poll.UntilAsync(() => _client.GetStringAsync("/metrics"), t => t.Contains("http_route=\"/healthz\""), TimeSpan.FromSeconds(10));
+        var text = await Poll.UntilAsync(() => _client.GetStringAsync("/metrics"), t => t.Contains("http_route=\"/healthz\""), TimeSpan.FromSeconds(30));
         Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text);
         Assert.Contains("http_route=\"/healthz\"", text);
     }
