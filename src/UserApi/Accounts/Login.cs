@@ -23,7 +23,8 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         // A name no account can have is counted like any unknown one, without a look-up.
         var normalized = Username.Problem(username!) is null ? Username.Normalize(username!)! : null;
         var account = normalized ?? username!;
-        if (await throttle.RetryAfterAsync(account, client.Ip, cancellationToken) is { } wait)
+        var (attempt, wait) = await throttle.TryAttemptAsync(account, client.Ip, cancellationToken);
+        if (attempt is null)
         {
             return Failure.RateLimited(wait);
         }
@@ -33,10 +34,10 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         var verification = user is null ? await hasher.VerifyDummyAsync(password!, cancellationToken) : await hasher.VerifyAsync(user.PasswordHash, password!, cancellationToken);
         if (user is null || verification == PasswordVerification.Failed || user.Disabled)
         {
-            await throttle.RecordFailureAsync(account, client.Ip, cancellationToken);
+            throttle.Failed(attempt);
             return Failure.InvalidCredentials;
         }
-        await throttle.RecordSuccessAsync(account, cancellationToken);
+        await throttle.SucceededAsync(attempt, cancellationToken);
         if (verification == PasswordVerification.SucceededRehashNeeded)
         {
             await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(password!, cancellationToken), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);

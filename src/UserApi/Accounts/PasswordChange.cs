@@ -37,15 +37,17 @@ public sealed class PasswordChange(
         }
         var user = current.Value!;
         // A stolen access token must not become a way to guess the password.
-        if (await throttle.RetryAfterAsync(user.UsernameNormalized, client.Ip, cancellationToken) is { } wait)
+        var (attempt, wait) = await throttle.TryAttemptAsync(user.UsernameNormalized, client.Ip, cancellationToken);
+        if (attempt is null)
         {
             return Failure.RateLimited(wait);
         }
         if (await hasher.VerifyAsync(user.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
         {
-            await throttle.RecordFailureAsync(user.UsernameNormalized, client.Ip, cancellationToken);
+            throttle.Failed(attempt);
             return Failure.WrongPassword;
         }
+        await throttle.ProvenAsync(attempt, cancellationToken);
 
         await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(newPassword!, cancellationToken), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
         var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);

@@ -65,18 +65,6 @@ public sealed class SecurityOptions
         }
         return new IPNetwork(new IPAddress(bytes), prefix);
     }
-
-    /// <summary>The lock after <paramref name="failures"/> failures against a limit of <paramref name="limit"/>, or zero.</summary>
-    public TimeSpan LockoutAfter(long failures, int limit)
-    {
-        if (failures < limit)
-        {
-            return TimeSpan.Zero;
-        }
-        var doublings = Math.Min(failures - limit, 20);
-        var lockout = TimeSpan.FromSeconds(LockoutSeconds * Math.Pow(2, doublings));
-        return lockout < Window ? lockout : Window;
-    }
 }
 
 public sealed class SecurityOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<SecurityOptions>

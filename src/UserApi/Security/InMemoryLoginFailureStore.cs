@@ -1,33 +1,66 @@
-using System.Collections.Concurrent;
-
 using UserApi.Infrastructure;
 
 namespace UserApi.Security;
 
 public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailureStore
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly IntervalGate _sweep = new(TimeSpan.FromMinutes(1));
 
-    public Task<LoginFailures> GetAsync(string key, CancellationToken cancellationToken) =>
-        Task.FromResult(_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > time.GetUtcNow() ? entry.Failures : default);
-
-    public Task<LoginFailures> RecordAsync(string key, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken)
+    public Task<LoginFailures> GetAsync(string key, CancellationToken cancellationToken)
     {
-        Sweep(now);
-        var entry = _entries.AddOrUpdate(key,
-            _ => new Entry(new LoginFailures(1, now), now + window),
-            (_, existing) => existing.ExpiresAt > now
-                ? new Entry(new LoginFailures(existing.Failures.Count + 1, now), now + window)
-                : new Entry(new LoginFailures(1, now), now + window));
-        return Task.FromResult(entry.Failures);
+        lock (_entries)
+        {
+            return Task.FromResult(Live(key, time.GetUtcNow()));
+        }
+    }
+
+    public Task<Reservation> TryReserveAsync(string key, LockPolicy policy, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken)
+    {
+        lock (_entries)
+        {
+            Sweep(now);
+            var failures = Live(key, now);
+            if (now < failures.LastFailureAt + policy.LockAfter(failures.Count))
+            {
+                return Task.FromResult(new Reservation(false, failures));
+            }
+            var counted = new LoginFailures(failures.Count + 1, now);
+            _entries[key] = new Entry(counted, now + window);
+            return Task.FromResult(new Reservation(true, counted));
+        }
+    }
+
+    public Task ReleaseAsync(string key, CancellationToken cancellationToken)
+    {
+        lock (_entries)
+        {
+            if (_entries.TryGetValue(key, out var entry))
+            {
+                if (entry.Failures.Count <= 1)
+                {
+                    _entries.Remove(key);
+                }
+                else
+                {
+                    _entries[key] = entry with { Failures = entry.Failures with { Count = entry.Failures.Count - 1 } };
+                }
+            }
+            return Task.CompletedTask;
+        }
     }
 
     public Task ResetAsync(string key, CancellationToken cancellationToken)
     {
-        _entries.TryRemove(key, out _);
-        return Task.CompletedTask;
+        lock (_entries)
+        {
+            _entries.Remove(key);
+            return Task.CompletedTask;
+        }
     }
+
+    private LoginFailures Live(string key, DateTimeOffset now) =>
+        _entries.TryGetValue(key, out var entry) && entry.ExpiresAt > now ? entry.Failures : default;
 
     private void Sweep(DateTimeOffset now)
     {
@@ -39,7 +72,7 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
         {
             if (entry.ExpiresAt <= now)
             {
-                _entries.TryRemove(KeyValuePair.Create(key, entry));
+                _entries.Remove(key);
             }
         }
     }

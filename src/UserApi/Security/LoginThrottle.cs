@@ -5,53 +5,84 @@ using UserApi.Configuration;
 namespace UserApi.Security;
 
 /// <summary>
-/// Brute-force protection (OWASP Authentication Cheat Sheet): failed logins are counted per account
-/// (unknown usernames too, so a lock reveals nothing) and per client IP. Past the limit, attempts are
-/// refused with 429 until a lock expires, even with the right password; each further failure doubles the
-/// lock. A successful login clears the account's counter.
+/// Brute-force protection (OWASP Authentication Cheat Sheet): password attempts are counted per account (unknown
+/// usernames too, so a lock reveals nothing) and per client IP. Each attempt is counted before its password is
+/// checked, in one atomic step with the lock check, so however many arrive at once, at most the limit are ever
+/// checked. Past the limit, attempts are refused with 429 until the lock expires, even with the right password;
+/// each further attempt doubles the lock. A success clears the account's count and takes its attempt back from
+/// the IP's.
 /// </summary>
 public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOptions> options, TimeProvider time, ILogger<LoginThrottle> logger)
 {
     private SecurityOptions Options => options.Value;
 
-    /// <summary>How long the caller must wait, or null when the attempt may proceed.</summary>
-    public async Task<TimeSpan?> RetryAfterAsync(string account, string? ip, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var wait = Remaining(await store.GetAsync(AccountKey(account), cancellationToken), Options.MaxFailedLoginsPerAccount, now);
-        if (ip is not null)
-        {
-            var ipWait = Remaining(await store.GetAsync(IpKey(ip), cancellationToken), Options.MaxFailedLoginsPerIp, now);
-            wait = ipWait > wait ? ipWait : wait;
-        }
-        return wait > TimeSpan.Zero ? wait : null;
-    }
+    private LockPolicy AccountPolicy => new(Options.MaxFailedLoginsPerAccount, TimeSpan.FromSeconds(Options.LockoutSeconds), Options.Window);
 
-    public async Task RecordFailureAsync(string account, string? ip, CancellationToken cancellationToken)
+    private LockPolicy IpPolicy => new(Options.MaxFailedLoginsPerIp, TimeSpan.FromSeconds(Options.LockoutSeconds), Options.Window);
+
+    /// <summary>Counts an attempt for the account and the IP; the wait when either is locked (nothing is then counted).</summary>
+    public async Task<(Attempt? Attempt, TimeSpan RetryAfter)> TryAttemptAsync(string account, string? ip, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var failures = await store.RecordAsync(AccountKey(account), now, Options.Window, cancellationToken);
-        if (failures.Count == Options.MaxFailedLoginsPerAccount)
+        var accountKey = AccountKey(account);
+        var forAccount = await store.TryReserveAsync(accountKey, AccountPolicy, now, Options.Window, cancellationToken);
+        if (!forAccount.Reserved)
         {
-            logger.LogWarning("Account locked after {Count} failed logins", failures.Count);
+            return (null, Remaining(forAccount.Failures, AccountPolicy, now));
         }
-        if (ip is not null)
+        var ipKey = ip is null ? null : IpKey(ip);
+        var forIp = default(Reservation);
+        if (ipKey is not null)
         {
-            var ipFailures = await store.RecordAsync(IpKey(ip), now, Options.Window, cancellationToken);
-            if (ipFailures.Count == Options.MaxFailedLoginsPerIp)
+            forIp = await store.TryReserveAsync(ipKey, IpPolicy, now, Options.Window, cancellationToken);
+            if (!forIp.Reserved)
             {
-                logger.LogWarning("Client {Ip} locked after {Count} failed logins", ip, ipFailures.Count);
+                await store.ReleaseAsync(accountKey, cancellationToken);
+                return (null, Remaining(forIp.Failures, IpPolicy, now));
             }
         }
+        return (new Attempt(accountKey, ipKey, forAccount.Failures.Count, forIp.Failures.Count, ip), TimeSpan.Zero);
     }
 
-    public Task RecordSuccessAsync(string account, CancellationToken cancellationToken) =>
-        store.ResetAsync(AccountKey(account), cancellationToken);
-
-    private TimeSpan Remaining(LoginFailures failures, int limit, DateTimeOffset now)
+    /// <summary>The password was wrong: the attempt stays counted.</summary>
+    public void Failed(Attempt attempt)
     {
-        var until = failures.LastFailureAt + Options.LockoutAfter(failures.Count, limit);
-        return failures.Count >= limit && until > now ? until - now : TimeSpan.Zero;
+        if (attempt.AccountCount == Options.MaxFailedLoginsPerAccount)
+        {
+            logger.LogWarning("Account locked after {Count} failed logins", attempt.AccountCount);
+        }
+        if (attempt.IpKey is not null && attempt.IpCount == Options.MaxFailedLoginsPerIp)
+        {
+            logger.LogWarning("Client {Ip} locked after {Count} failed logins", attempt.Ip, attempt.IpCount);
+        }
+    }
+
+    /// <summary>A login succeeded: the account's count starts over, and the IP's attempt is taken back.</summary>
+    public async Task SucceededAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        await store.ResetAsync(attempt.AccountKey, cancellationToken);
+        await ReleaseIpAsync(attempt, cancellationToken);
+    }
+
+    /// <summary>A password was proven outside a login (a password change): both attempts are taken back.</summary>
+    public async Task ProvenAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        await store.ReleaseAsync(attempt.AccountKey, cancellationToken);
+        await ReleaseIpAsync(attempt, cancellationToken);
+    }
+
+    private async Task ReleaseIpAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        if (attempt.IpKey is not null)
+        {
+            await store.ReleaseAsync(attempt.IpKey, cancellationToken);
+        }
+    }
+
+    private static TimeSpan Remaining(LoginFailures failures, LockPolicy policy, DateTimeOffset now)
+    {
+        var until = failures.LastFailureAt + policy.LockAfter(failures.Count);
+        return until > now ? until - now : TimeSpan.FromSeconds(1);
     }
 
     // Hashed: fixed-size keys whatever the username, and no usernames in Redis in clear.
@@ -59,4 +90,7 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
         $"a:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(account)), 0, 16)}";
 
     private static string IpKey(string ip) => $"ip:{ip}";
+
+    /// <summary>A counted attempt: its keys and the counts it brought them to.</summary>
+    public sealed record Attempt(string AccountKey, string? IpKey, long AccountCount, long IpCount, string? Ip);
 }

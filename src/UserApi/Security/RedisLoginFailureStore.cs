@@ -3,15 +3,34 @@ using UserApi.Redis;
 
 namespace UserApi.Security;
 
-/// <summary>Counters in Redis hashes <c>login-fail:{...}</c> (count, last failure), shared by every instance.</summary>
+/// <summary>Counters in Redis hashes <c>login-fail:{...}</c> (count, last attempt), shared by every instance.</summary>
 public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILoginFailureStore
 {
-    private static readonly RedisScript RecordScript = new(
+    // KEYS: the counter. ARGV: now ms, limit, first lock ms, max lock ms, window ms. Returns {reserved, count, last}.
+    // The lock is LockPolicy.LockAfter's rule.
+    private static readonly RedisScript ReserveScript = new(
         """
-        local count = redis.call('HINCRBY', KEYS[1], 'c', 1)
+        local c = tonumber(redis.call('HGET', KEYS[1], 'c') or '0')
+        local l = tonumber(redis.call('HGET', KEYS[1], 'l') or '0')
+        local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+        if c >= limit then
+          local lock = math.min(tonumber(ARGV[3]) * 2 ^ math.min(c - limit, 20), tonumber(ARGV[4]))
+          if now < l + lock then
+            return {0, c, l}
+          end
+        end
+        c = redis.call('HINCRBY', KEYS[1], 'c', 1)
         redis.call('HSET', KEYS[1], 'l', ARGV[1])
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        return count
+        redis.call('PEXPIRE', KEYS[1], ARGV[5])
+        return {1, c, now}
+        """);
+
+    private static readonly RedisScript ReleaseScript = new(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HINCRBY', KEYS[1], 'c', -1) <= 0 then
+          redis.call('DEL', KEYS[1])
+        end
+        return 0
         """);
 
     public async Task<LoginFailures> GetAsync(string key, CancellationToken cancellationToken)
@@ -22,12 +41,18 @@ public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILogi
             : default;
     }
 
-    public async Task<LoginFailures> RecordAsync(string key, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken)
+    public async Task<Reservation> TryReserveAsync(string key, LockPolicy policy, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken)
     {
-        var count = (long)await RecordScript.EvaluateAsync(redis.GetDatabase(), [Key(key)],
-            [now.ToUnixTimeMilliseconds(), (long)window.TotalMilliseconds]);
-        return new LoginFailures(count, now);
+        var result = (long[])(await ReserveScript.EvaluateAsync(redis.GetDatabase(), [Key(key)],
+        [
+            now.ToUnixTimeMilliseconds(), policy.Limit, (long)policy.FirstLock.TotalMilliseconds,
+            (long)policy.MaxLock.TotalMilliseconds, (long)window.TotalMilliseconds,
+        ]))!;
+        return new Reservation(result[0] == 1, new LoginFailures(result[1], DateTimeOffset.FromUnixTimeMilliseconds(result[2])));
     }
+
+    public async Task ReleaseAsync(string key, CancellationToken cancellationToken) =>
+        await ReleaseScript.EvaluateAsync(redis.GetDatabase(), [Key(key)], []);
 
     public Task ResetAsync(string key, CancellationToken cancellationToken) => redis.GetDatabase().KeyDeleteAsync(Key(key));
 

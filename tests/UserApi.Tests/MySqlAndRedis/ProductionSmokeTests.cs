@@ -164,6 +164,20 @@ public abstract class ProductionSmokeTests(UserApiFactory app)
     }
 
     [Fact]
+    public async Task ParallelWrongPasswordsOnTwoInstancesAreCheckedNoMoreThanTheLimitAllows()
+    {
+        using var other = app.WithWebHostBuilder(_ => { });
+        var (a, b) = (_client, other.CreateClient());
+        var username = ApiClient.NewUsername();
+        await (await a.RegisterAsync(username)).AssertOkJsonAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? a : b).LoginAsync(username, "wrong password")));
+
+        Assert.Equal(5, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+        Assert.Equal(55, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task FailedLoginsOnOneInstanceLockTheAccountOnAnother()
     {
         using var other = app.WithWebHostBuilder(_ => { });

@@ -33,6 +33,35 @@ public sealed class BruteForceTests(EmbeddedBackend app) : IClassFixture<Embedde
     }
 
     [Fact]
+    public async Task ParallelWrongPasswordsAreCheckedNoMoreThanTheLimitAllows()
+    {
+        var username = ApiClient.NewUsername();
+        await (await _client.RegisterAsync(username)).AssertOkJsonAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => _client.LoginAsync(username, "wrong password")));
+
+        // Each attempt is counted before its hash: exactly five were checked, the rest refused unchecked.
+        Assert.Equal(5, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+        Assert.Equal(95, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+        await responses.First(r => r.StatusCode == HttpStatusCode.Unauthorized).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        await AssertLockedAsync(responses.First(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task SuccessfulLoginsDoNotCountTowardsTheIpLimit()
+    {
+        using var strict = app.WithSettings(("Security:MaxFailedLoginsPerIp", "3"));
+        var client = strict.CreateClient();
+        var username = ApiClient.NewUsername();
+        await (await client.RegisterAsync(username)).AssertOkJsonAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            await (await LoginFromAsync(client, "203.0.113.77", username)).AssertOkJsonAsync();
+        }
+    }
+
+    [Fact]
     public async Task FiveFailuresLockTheAccountEvenForTheRightPassword()
     {
         var username = ApiClient.NewUsername();

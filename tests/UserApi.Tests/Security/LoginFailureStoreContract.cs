@@ -6,11 +6,15 @@ namespace UserApi.Tests.Security;
 
 /// <summary>
 /// The rules of <see cref="ILoginFailureStore"/>, written once and run on every implementation: a count per
-/// key with the time of the last failure, a reset, and a window that starts again with every failure.
+/// key with the time of the last attempt, reservations refused while locked (and exactly the limit of them
+/// among parallel ones), release, reset, and a window that starts again with every attempt.
 /// </summary>
 public abstract class LoginFailureStoreContract
 {
     private static readonly CancellationToken None = CancellationToken.None;
+
+    /// <summary>A limit no test reaches: the counting rules alone.</summary>
+    private static readonly LockPolicy Unlimited = new(int.MaxValue, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(15));
 
     protected abstract ILoginFailureStore Store { get; }
 
@@ -34,11 +38,11 @@ public abstract class LoginFailureStoreContract
     {
         var key = NewKey();
         var first = Now;
-        Assert.Equal(new LoginFailures(1, first), await Store.RecordAsync(key, first, TimeSpan.FromMinutes(15), None));
+        Assert.Equal(new LoginFailures(1, first), await RecordAsync(key, first, TimeSpan.FromMinutes(15)));
         Assert.Equal(new LoginFailures(1, first), await Store.GetAsync(key, None));
 
         var second = first + TimeSpan.FromMilliseconds(1_234);
-        Assert.Equal(new LoginFailures(2, second), await Store.RecordAsync(key, second, TimeSpan.FromMinutes(15), None));
+        Assert.Equal(new LoginFailures(2, second), await RecordAsync(key, second, TimeSpan.FromMinutes(15)));
         Assert.Equal(new LoginFailures(2, second), await Store.GetAsync(key, None));
     }
 
@@ -46,9 +50,9 @@ public abstract class LoginFailureStoreContract
     public async Task EachKeyIsCountedOnItsOwn()
     {
         var (account, ip) = ($"a:{NewKey()}", $"ip:{NewKey()}");
-        await Store.RecordAsync(account, Now, TimeSpan.FromMinutes(15), None);
-        await Store.RecordAsync(account, Now, TimeSpan.FromMinutes(15), None);
-        await Store.RecordAsync(ip, Now, TimeSpan.FromMinutes(15), None);
+        await RecordAsync(account, Now, TimeSpan.FromMinutes(15));
+        await RecordAsync(account, Now, TimeSpan.FromMinutes(15));
+        await RecordAsync(ip, Now, TimeSpan.FromMinutes(15));
 
         Assert.Equal(2, (await Store.GetAsync(account, None)).Count);
         Assert.Equal(1, (await Store.GetAsync(ip, None)).Count);
@@ -58,23 +62,23 @@ public abstract class LoginFailureStoreContract
     public async Task AResetForgetsTheCountAndTheNextFailureCountsFromOne()
     {
         var key = NewKey();
-        await Store.RecordAsync(key, Now, TimeSpan.FromMinutes(15), None);
-        await Store.RecordAsync(key, Now, TimeSpan.FromMinutes(15), None);
+        await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
+        await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
 
         await Store.ResetAsync(key, None);
         await Store.ResetAsync(NewKey(), None);
 
         Assert.Equal(default, await Store.GetAsync(key, None));
-        Assert.Equal(1, (await Store.RecordAsync(key, Now, TimeSpan.FromMinutes(15), None)).Count);
+        Assert.Equal(1, (await RecordAsync(key, Now, TimeSpan.FromMinutes(15))).Count);
     }
 
     [Fact]
     public async Task ACountLastsAWindowFromTheLastFailureThenStartsOverAtOne()
     {
         var key = NewKey();
-        await Store.RecordAsync(key, Now, Window, None);
+        await RecordAsync(key, Now, Window);
         await ElapseAsync(Window * 0.6);
-        await Store.RecordAsync(key, Now, Window, None);
+        await RecordAsync(key, Now, Window);
         await ElapseAsync(Window * 0.6);
 
         // Longer than the window since the first failure, shorter since the last: still counted.
@@ -83,7 +87,7 @@ public abstract class LoginFailureStoreContract
         await ElapseAsync(Window * 0.4);
         var forgotten = await Poll.UntilAsync(() => Store.GetAsync(key, None), f => f.Count == 0, Window + TimeSpan.FromSeconds(5));
         Assert.Equal(default, forgotten);
-        Assert.Equal(1, (await Store.RecordAsync(key, Now, Window, None)).Count);
+        Assert.Equal(1, (await RecordAsync(key, Now, Window)).Count);
     }
 
     [Fact]
@@ -94,7 +98,7 @@ public abstract class LoginFailureStoreContract
         var failures = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
         {
             await start.Task;
-            return await Store.RecordAsync(key, Now, TimeSpan.FromMinutes(15), None);
+            return await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
         })).ToList();
         start.SetResult();
 
@@ -103,6 +107,70 @@ public abstract class LoginFailureStoreContract
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), counts);
         Assert.Equal(50, (await Store.GetAsync(key, None)).Count);
     }
+
+    [Fact]
+    public async Task AttemptsPastTheLimitAreRefusedUntilTheLockEndsAndEachFurtherOneDoublesIt()
+    {
+        var key = NewKey();
+        var policy = new LockPolicy(Limit: 2, FirstLock: FirstLock, MaxLock: Window);
+        Assert.True((await Store.TryReserveAsync(key, policy, Now, Window, None)).Reserved);
+        var second = Now;
+        Assert.Equal(new Reservation(true, new LoginFailures(2, second)), await Store.TryReserveAsync(key, policy, second, Window, None));
+
+        Assert.Equal(new Reservation(false, new LoginFailures(2, second)), await Store.TryReserveAsync(key, policy, Now, Window, None));
+
+        await ElapseAsync(FirstLock * 1.05);
+        var third = await Store.TryReserveAsync(key, policy, Now, Window, None);
+        Assert.Equal((true, 3L), (third.Reserved, third.Failures.Count));
+
+        // Three attempts against a limit of two: twice the first lock.
+        await ElapseAsync(FirstLock * 1.05);
+        Assert.False((await Store.TryReserveAsync(key, policy, Now, Window, None)).Reserved);
+        await ElapseAsync(FirstLock);
+        Assert.True((await Store.TryReserveAsync(key, policy, Now, Window, None)).Reserved);
+    }
+
+    [Fact]
+    public async Task OfParallelAttemptsExactlyTheLimitAreReserved()
+    {
+        var key = NewKey();
+        var policy = new LockPolicy(Limit: 5, FirstLock: TimeSpan.FromMinutes(1), MaxLock: TimeSpan.FromMinutes(1));
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
+        {
+            await start.Task;
+            return await Store.TryReserveAsync(key, policy, Now, TimeSpan.FromMinutes(15), None);
+        })).ToList();
+        start.SetResult();
+
+        var results = await Task.WhenAll(attempts);
+
+        Assert.Equal(5, results.Count(r => r.Reserved));
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => (long)i), results.Where(r => r.Reserved).Select(r => r.Failures.Count).Order());
+        Assert.Equal(5, (await Store.GetAsync(key, None)).Count);
+    }
+
+    [Fact]
+    public async Task AReleaseTakesOneAttemptBackAndTheLastOneForgetsTheKey()
+    {
+        var key = NewKey();
+        await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
+        await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
+
+        await Store.ReleaseAsync(key, None);
+        Assert.Equal(1, (await Store.GetAsync(key, None)).Count);
+
+        await Store.ReleaseAsync(key, None);
+        await Store.ReleaseAsync(key, None);
+        await Store.ReleaseAsync(NewKey(), None);
+        Assert.Equal(default, await Store.GetAsync(key, None));
+    }
+
+    /// <summary>The first lock of the lock tests: short, as the Redis window is real time.</summary>
+    private static readonly TimeSpan FirstLock = TimeSpan.FromSeconds(1);
+
+    private async Task<LoginFailures> RecordAsync(string key, DateTimeOffset now, TimeSpan window) =>
+        (await Store.TryReserveAsync(key, Unlimited, now, window, None)).Failures;
 
     private static string NewKey() => $"contract-{Guid.NewGuid():N}";
 }
