@@ -21,7 +21,8 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
         {
             Sweep(now);
             var failures = Live(key, now);
-            if (now < failures.LastFailureAt + policy.LockAfter(failures.Count))
+            // Below the limit nothing is locked, whatever the times: a parallel attempt may carry a later clock reading.
+            if (failures.Count >= policy.Limit && now < failures.LastFailureAt + policy.LockAfter(failures.Count))
             {
                 return Task.FromResult(new Reservation(false, failures));
             }

@@ -131,6 +131,18 @@ public abstract class LoginFailureStoreContract
     }
 
     [Fact]
+    public async Task BelowTheLimitAnAttemptStampedBeforeTheLastIsStillReserved()
+    {
+        // Parallel attempts read the clock before they reach the store: a later one may arrive first.
+        var key = NewKey();
+        var policy = new LockPolicy(Limit: 5, FirstLock: TimeSpan.FromMinutes(1), MaxLock: TimeSpan.FromMinutes(1));
+        var now = Now;
+        Assert.True((await Store.TryReserveAsync(key, policy, now + TimeSpan.FromMilliseconds(5), TimeSpan.FromMinutes(15), None)).Reserved);
+
+        Assert.True((await Store.TryReserveAsync(key, policy, now, TimeSpan.FromMinutes(15), None)).Reserved);
+    }
+
+    [Fact]
     public async Task OfParallelAttemptsExactlyTheLimitAreReserved()
     {
         var key = NewKey();
