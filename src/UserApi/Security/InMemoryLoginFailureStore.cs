@@ -22,17 +22,17 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
             Sweep(now);
             var failures = Live(key, now);
             // Below the limit nothing is locked, whatever the times: a parallel attempt may carry a later clock reading.
-            if (failures.Count >= policy.Limit && now < failures.LastFailureAt + policy.LockAfter(failures.Count))
+            if (failures.Count >= policy.Limit && now < failures.LastAttemptAt + policy.LockAfter(failures.Count))
             {
                 return Task.FromResult(new Reservation(false, failures));
             }
             var counted = new LoginFailures(failures.Count + 1, now);
             _entries[key] = new Entry(counted, now + window);
-            return Task.FromResult(new Reservation(true, counted));
+            return Task.FromResult(new Reservation(true, counted, failures.LastAttemptAt));
         }
     }
 
-    public Task ReleaseAsync(string key, CancellationToken cancellationToken)
+    public Task ReleaseAsync(string key, Reservation reservation, CancellationToken cancellationToken)
     {
         lock (_entries)
         {
@@ -44,7 +44,8 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
                 }
                 else
                 {
-                    _entries[key] = entry with { Failures = entry.Failures with { Count = entry.Failures.Count - 1 } };
+                    var last = entry.Failures.LastAttemptAt == reservation.Failures.LastAttemptAt ? reservation.PreviousAttemptAt : entry.Failures.LastAttemptAt;
+                    _entries[key] = entry with { Failures = new LoginFailures(entry.Failures.Count - 1, last) };
                 }
             }
             return Task.CompletedTask;

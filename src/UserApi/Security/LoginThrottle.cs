@@ -20,40 +20,46 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
 
     private LockPolicy IpPolicy => new(Options.MaxFailedLoginsPerIp, TimeSpan.FromSeconds(Options.LockoutSeconds), Options.Window);
 
-    /// <summary>Counts an attempt for the account and the IP; the wait when either is locked (nothing is then counted).</summary>
+    /// <summary>
+    /// Counts an attempt for the account and the IP; the wait when either is locked (nothing is then counted). An
+    /// attempt that ends in an exception stays counted: the throttle fails closed.
+    /// </summary>
     public async Task<(Attempt? Attempt, TimeSpan RetryAfter)> TryAttemptAsync(string account, string? ip, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var accountKey = AccountKey(account);
+        var ipKey = ip is null ? null : IpKey(ip);
         var forAccount = await store.TryReserveAsync(accountKey, AccountPolicy, now, Options.Window, cancellationToken);
         if (!forAccount.Reserved)
         {
-            return (null, Remaining(forAccount.Failures, AccountPolicy, now));
+            // The longer of the two waits, so that a client coming back is not refused by the other lock.
+            var ipWait = ipKey is null ? TimeSpan.Zero : Remaining(await store.GetAsync(ipKey, cancellationToken), IpPolicy, now);
+            var accountWait = Remaining(forAccount.Failures, AccountPolicy, now);
+            return (null, ipWait > accountWait ? ipWait : accountWait);
         }
-        var ipKey = ip is null ? null : IpKey(ip);
         var forIp = default(Reservation);
         if (ipKey is not null)
         {
             forIp = await store.TryReserveAsync(ipKey, IpPolicy, now, Options.Window, cancellationToken);
             if (!forIp.Reserved)
             {
-                await store.ReleaseAsync(accountKey, cancellationToken);
+                await store.ReleaseAsync(accountKey, forAccount, cancellationToken);
                 return (null, Remaining(forIp.Failures, IpPolicy, now));
             }
         }
-        return (new Attempt(accountKey, ipKey, forAccount.Failures.Count, forIp.Failures.Count, ip), TimeSpan.Zero);
+        return (new Attempt(accountKey, forAccount, ip, ipKey, forIp), TimeSpan.Zero);
     }
 
     /// <summary>The password was wrong: the attempt stays counted.</summary>
     public void Failed(Attempt attempt)
     {
-        if (attempt.AccountCount == Options.MaxFailedLoginsPerAccount)
+        if (attempt.ForAccount.Failures.Count == Options.MaxFailedLoginsPerAccount)
         {
-            logger.LogWarning("Account locked after {Count} failed logins", attempt.AccountCount);
+            logger.LogWarning("Account locked after {Count} failed logins", attempt.ForAccount.Failures.Count);
         }
-        if (attempt.IpKey is not null && attempt.IpCount == Options.MaxFailedLoginsPerIp)
+        if (attempt.IpKey is not null && attempt.ForIp.Failures.Count == Options.MaxFailedLoginsPerIp)
         {
-            logger.LogWarning("Client {Ip} locked after {Count} failed logins", attempt.Ip, attempt.IpCount);
+            logger.LogWarning("Client {Ip} locked after {Count} failed logins", attempt.Ip, attempt.ForIp.Failures.Count);
         }
     }
 
@@ -67,7 +73,7 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
     /// <summary>A password was proven outside a login (a password change): both attempts are taken back.</summary>
     public async Task ProvenAsync(Attempt attempt, CancellationToken cancellationToken)
     {
-        await store.ReleaseAsync(attempt.AccountKey, cancellationToken);
+        await store.ReleaseAsync(attempt.AccountKey, attempt.ForAccount, cancellationToken);
         await ReleaseIpAsync(attempt, cancellationToken);
     }
 
@@ -75,14 +81,15 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
     {
         if (attempt.IpKey is not null)
         {
-            await store.ReleaseAsync(attempt.IpKey, cancellationToken);
+            await store.ReleaseAsync(attempt.IpKey, attempt.ForIp, cancellationToken);
         }
     }
 
+    /// <summary>How long the lock has to run; zero when there is none.</summary>
     private static TimeSpan Remaining(LoginFailures failures, LockPolicy policy, DateTimeOffset now)
     {
-        var until = failures.LastFailureAt + policy.LockAfter(failures.Count);
-        return until > now ? until - now : TimeSpan.FromSeconds(1);
+        var until = failures.LastAttemptAt + policy.LockAfter(failures.Count);
+        return until > now ? until - now : TimeSpan.Zero;
     }
 
     // Hashed: fixed-size keys whatever the username, and no usernames in Redis in clear.
@@ -91,6 +98,6 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
 
     private static string IpKey(string ip) => $"ip:{ip}";
 
-    /// <summary>A counted attempt: its keys and the counts it brought them to.</summary>
-    public sealed record Attempt(string AccountKey, string? IpKey, long AccountCount, long IpCount, string? Ip);
+    /// <summary>A counted attempt: its keys and their reservations.</summary>
+    public sealed record Attempt(string AccountKey, Reservation ForAccount, string? Ip, string? IpKey, Reservation ForIp);
 }

@@ -6,7 +6,8 @@ namespace UserApi.Security;
 /// <summary>Counters in Redis hashes <c>login-fail:{...}</c> (count, last attempt), shared by every instance.</summary>
 public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILoginFailureStore
 {
-    // KEYS: the counter. ARGV: now ms, limit, first lock ms, max lock ms, window ms. Returns {reserved, count, last}.
+    // KEYS: the counter. ARGV: now ms, limit, first lock ms, max lock ms, window ms.
+    // Returns {reserved, count, last, the last before this one}.
     // The lock is LockPolicy.LockAfter's rule.
     private static readonly RedisScript ReserveScript = new(
         """
@@ -22,13 +23,18 @@ public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILogi
         c = redis.call('HINCRBY', KEYS[1], 'c', 1)
         redis.call('HSET', KEYS[1], 'l', ARGV[1])
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
-        return {1, c, now}
+        return {1, c, now, l}
         """);
 
+    // KEYS: the counter. ARGV: the released attempt's time ms, the time before it ms.
     private static readonly RedisScript ReleaseScript = new(
         """
-        if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HINCRBY', KEYS[1], 'c', -1) <= 0 then
-          redis.call('DEL', KEYS[1])
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          if redis.call('HINCRBY', KEYS[1], 'c', -1) <= 0 then
+            redis.call('DEL', KEYS[1])
+          elseif redis.call('HGET', KEYS[1], 'l') == ARGV[1] then
+            redis.call('HSET', KEYS[1], 'l', ARGV[2])
+          end
         end
         return 0
         """);
@@ -48,11 +54,13 @@ public sealed class RedisLoginFailureStore(IConnectionMultiplexer redis) : ILogi
             now.ToUnixTimeMilliseconds(), policy.Limit, (long)policy.FirstLock.TotalMilliseconds,
             (long)policy.MaxLock.TotalMilliseconds, (long)window.TotalMilliseconds,
         ]))!;
-        return new Reservation(result[0] == 1, new LoginFailures(result[1], DateTimeOffset.FromUnixTimeMilliseconds(result[2])));
+        return new Reservation(result[0] == 1, new LoginFailures(result[1], DateTimeOffset.FromUnixTimeMilliseconds(result[2])),
+            result.Length > 3 ? DateTimeOffset.FromUnixTimeMilliseconds(result[3]) : default);
     }
 
-    public async Task ReleaseAsync(string key, CancellationToken cancellationToken) =>
-        await ReleaseScript.EvaluateAsync(redis.GetDatabase(), [Key(key)], []);
+    public async Task ReleaseAsync(string key, Reservation reservation, CancellationToken cancellationToken) =>
+        await ReleaseScript.EvaluateAsync(redis.GetDatabase(), [Key(key)],
+            [reservation.Failures.LastAttemptAt.ToUnixTimeMilliseconds(), reservation.PreviousAttemptAt.ToUnixTimeMilliseconds()]);
 
     public Task ResetAsync(string key, CancellationToken cancellationToken) => redis.GetDatabase().KeyDeleteAsync(Key(key));
 

@@ -115,9 +115,11 @@ public abstract class LoginFailureStoreContract
         var policy = new LockPolicy(Limit: 2, FirstLock: FirstLock, MaxLock: Window);
         Assert.True((await Store.TryReserveAsync(key, policy, Now, Window, None)).Reserved);
         var second = Now;
-        Assert.Equal(new Reservation(true, new LoginFailures(2, second)), await Store.TryReserveAsync(key, policy, second, Window, None));
+        var reserved = await Store.TryReserveAsync(key, policy, second, Window, None);
+        Assert.Equal((true, new LoginFailures(2, second)), (reserved.Reserved, reserved.Failures));
 
-        Assert.Equal(new Reservation(false, new LoginFailures(2, second)), await Store.TryReserveAsync(key, policy, Now, Window, None));
+        var refused = await Store.TryReserveAsync(key, policy, Now, Window, None);
+        Assert.Equal((false, new LoginFailures(2, second)), (refused.Reserved, refused.Failures));
 
         await ElapseAsync(FirstLock * 1.05);
         var third = await Store.TryReserveAsync(key, policy, Now, Window, None);
@@ -166,16 +168,35 @@ public abstract class LoginFailureStoreContract
     public async Task AReleaseTakesOneAttemptBackAndTheLastOneForgetsTheKey()
     {
         var key = NewKey();
-        await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
-        await RecordAsync(key, Now, TimeSpan.FromMinutes(15));
+        var first = await Store.TryReserveAsync(key, Unlimited, Now, TimeSpan.FromMinutes(15), None);
+        var second = await Store.TryReserveAsync(key, Unlimited, Now, TimeSpan.FromMinutes(15), None);
 
-        await Store.ReleaseAsync(key, None);
-        Assert.Equal(1, (await Store.GetAsync(key, None)).Count);
+        await Store.ReleaseAsync(key, second, None);
+        Assert.Equal(first.Failures, await Store.GetAsync(key, None));
 
-        await Store.ReleaseAsync(key, None);
-        await Store.ReleaseAsync(key, None);
-        await Store.ReleaseAsync(NewKey(), None);
+        await Store.ReleaseAsync(key, first, None);
+        await Store.ReleaseAsync(key, first, None);
+        await Store.ReleaseAsync(NewKey(), first, None);
         Assert.Equal(default, await Store.GetAsync(key, None));
+    }
+
+    [Fact]
+    public async Task AnAttemptTakenBackDoesNotStartTheLockAgain()
+    {
+        // At the limit with its lock run out, an attempt that is then taken back (a proven password, or one the
+        // IP's lock refused) must leave the key as it was, not locked again from the attempt's time.
+        var key = NewKey();
+        var policy = new LockPolicy(Limit: 2, FirstLock: FirstLock, MaxLock: Window);
+        await Store.TryReserveAsync(key, policy, Now, Window, None);
+        var last = await Store.TryReserveAsync(key, policy, Now, Window, None);
+        await ElapseAsync(FirstLock * 1.05);
+
+        var takenBack = await Store.TryReserveAsync(key, policy, Now, Window, None);
+        Assert.True(takenBack.Reserved);
+        await Store.ReleaseAsync(key, takenBack, None);
+
+        Assert.Equal(last.Failures, await Store.GetAsync(key, None));
+        Assert.True((await Store.TryReserveAsync(key, policy, Now, Window, None)).Reserved);
     }
 
     /// <summary>The first lock of the lock tests: short, as the Redis window is real time.</summary>
