@@ -20,9 +20,14 @@ public sealed record Failure(string Code, string Title, IReadOnlyDictionary<stri
 
     public const string RateLimitedCode = "rate_limited";
     public const string ValidationCode = "validation_failed";
+    public const string OverloadedCode = "overloaded";
 
     public static Failure RateLimited(TimeSpan retryAfter) =>
         new(RateLimitedCode, "Too many failed attempts; try again later.", RetryAfter: retryAfter);
+
+    /// <summary>The password-hashing queue is too long to admit the request; nothing was done.</summary>
+    public static Failure Overloaded(TimeSpan retryAfter) =>
+        new(OverloadedCode, "The service is busy hashing passwords; try again later.", RetryAfter: retryAfter);
 
     public static Failure Validation(string field, string problem) =>
         new(ValidationCode, "The request is not valid.", new Dictionary<string, string[]> { [field] = [$"{field} {problem}."] });

@@ -20,6 +20,12 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
             return Failure.Validation("password", passwordProblem);
         }
 
+        using var admission = hasher.Admit();
+        if (!admission.Admitted)
+        {
+            return Failure.Overloaded(admission.ExpectedWait);
+        }
+
         // A name no account can have is counted like any unknown one, without a look-up.
         var normalized = Username.Problem(username!) is null ? Username.Normalize(username!)! : null;
         var account = normalized ?? username!;

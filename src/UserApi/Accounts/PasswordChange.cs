@@ -36,6 +36,11 @@ public sealed class PasswordChange(
             return failure;
         }
         var user = current.Value!;
+        using var admission = hasher.Admit();
+        if (!admission.Admitted)
+        {
+            return Failure.Overloaded(admission.ExpectedWait);
+        }
         // A stolen access token must not become a way to guess the password.
         var (attempt, wait) = await throttle.TryAttemptAsync(user.UsernameNormalized, client.Ip, cancellationToken);
         if (attempt is null)

@@ -22,6 +22,11 @@ public sealed class Registration(IUserStore users, PasswordHasher hasher, TimePr
             return Failure.Validation("password", passwordProblem);
         }
 
+        using var admission = hasher.Admit();
+        if (!admission.Admitted)
+        {
+            return Failure.Overloaded(admission.ExpectedWait);
+        }
         var normalized = Username.Normalize(username!)!;
         if (await users.FindByUsernameAsync(normalized, cancellationToken) is not null)
         {

@@ -34,6 +34,12 @@ public sealed class SecurityOptions
     /// <summary>Largest request body accepted on the auth endpoints; larger ones are refused before parsing.</summary>
     public int MaxRequestBodyBytes { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// Seconds a login, registration or password change may expect to wait for a password-hashing worker; one
+    /// that would wait longer is refused at once with 503 <c>overloaded</c>. 0 refuses whenever every worker is busy.
+    /// </summary>
+    public double MaxHashWait { get; set; } = 2;
+
     public TimeSpan Window => TimeSpan.FromSeconds(FailedLoginWindow);
 
     /// <summary>
@@ -87,6 +93,10 @@ public sealed class SecurityOptionsValidator : Microsoft.Extensions.Options.IVal
         if (options.MaxRequestBodyBytes < 1024)
         {
             problems.Add($"Security.MaxRequestBodyBytes is {options.MaxRequestBodyBytes}: use at least 1024 (16384 is the default).");
+        }
+        if (!(options.MaxHashWait >= 0 && options.MaxHashWait <= 3600))
+        {
+            problems.Add($"Security.MaxHashWait is {options.MaxHashWait}: use a number of seconds from 0 to 3600 (2 is the default).");
         }
         if (options.ForwardLimit < 1)
         {

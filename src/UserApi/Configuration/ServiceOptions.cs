@@ -17,6 +17,21 @@ public sealed class ServiceOptions
 
     /// <summary>go-zero's <c>cache.CacheConf</c>: absent or empty means in-process sessions and counters.</summary>
     public List<RedisNodeOptions> CacheRedis { get; set; } = [];
+
+    public ManagementOptions Management { get; set; } = new();
+}
+
+/// <summary>
+/// The <c>Management</c> section: an optional port of its own for what only operators read (metrics, the OpenAPI
+/// document and its reference page), so that the public port need not expose them.
+/// </summary>
+public sealed class ManagementOptions
+{
+    /// <summary>Absent: everything is served on <c>Port</c>.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>Absent: the service's <c>Host</c>.</summary>
+    public string? Host { get; set; }
 }
 
 /// <summary>One entry of <c>CacheRedis</c>, as go-zero's <c>redis.RedisConf</c>.</summary>

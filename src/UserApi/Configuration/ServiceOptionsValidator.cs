@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace UserApi.Configuration;
 
-/// <summary>Start-up checks of the top-level keys: Host, Port, DataSource and CacheRedis.</summary>
+/// <summary>Start-up checks of the top-level keys: Host, Port, DataSource, CacheRedis and Management.</summary>
 public sealed class ServiceOptionsValidator(IHostEnvironment environment) : IValidateOptions<ServiceOptions>
 {
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
@@ -21,6 +21,14 @@ public sealed class ServiceOptionsValidator(IHostEnvironment environment) : IVal
         if (!DataSource.TryParse(options.DataSource, environment.ContentRootPath, out _, out var error))
         {
             problems.Add(error);
+        }
+        if (options.Management.Port is { } managementPort && (managementPort is < 1 or > 65535 || managementPort == options.Port))
+        {
+            problems.Add($"Management.Port is {managementPort}: use a TCP port between 1 and 65535 other than Port ({options.Port}), or leave it out to serve everything on Port.");
+        }
+        if (options.Management.Host is { } managementHost && !IsListenableHost(managementHost))
+        {
+            problems.Add($"Management.Host '{managementHost}' is not an IP address, 'localhost' or '*': use e.g. 127.0.0.1, or leave it out to use Host.");
         }
         for (var i = 0; i < options.CacheRedis.Count; i++)
         {

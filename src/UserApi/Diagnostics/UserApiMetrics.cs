@@ -13,9 +13,11 @@ public sealed class UserApiMetrics
     public const string MeterName = "UserApi";
     public const string Succeeded = "succeeded";
 
+    private readonly Meter _meter;
+
     public UserApiMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         CacheHits = meter.CreateCounter<long>("userapi.user_cache.hits", description: "User look-ups answered by the Redis cache.");
         CacheMisses = meter.CreateCounter<long>("userapi.user_cache.misses", description: "User look-ups loaded from the database.");
         CacheErrors = meter.CreateCounter<long>("userapi.user_cache.errors", description: "Redis failures the user cache fell back from.");
@@ -23,6 +25,7 @@ public sealed class UserApiMetrics
         Logins = meter.CreateCounter<long>("userapi.logins", description: "Logins, by outcome: succeeded or the error code (invalid_credentials, rate_limited, ...).");
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
         TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
+        HashingShed = meter.CreateCounter<long>("userapi.password_hashing.shed", description: "Logins, registrations and password changes refused with 503 overloaded, before any hashing, because the hashing queue's wait exceeded Security.MaxHashWait.");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
     }
 
@@ -41,4 +44,10 @@ public sealed class UserApiMetrics
     public Counter<long> TokenRejections { get; }
 
     public Counter<long> SessionsRevoked { get; }
+
+    public Counter<long> HashingShed { get; }
+
+    /// <summary>The password-hashing queue's length: requests admitted and not done hashing, running ones included.</summary>
+    public void ObserveHashingQueue(Func<int> length) =>
+        _meter.CreateObservableGauge("userapi.password_hashing.queue", length, description: "Requests admitted to password hashing and not yet done with it, running ones included.");
 }

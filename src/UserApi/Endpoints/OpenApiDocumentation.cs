@@ -59,7 +59,7 @@ public static class OpenApiDocumentation
                     schema.Properties[ProblemResponses.CodeKey] = new OpenApiSchema
                     {
                         Type = JsonSchemaType.String,
-                        Description = "Stable machine code: validation_failed, invalid_credentials, username_taken, token_invalid, token_expired, session_revoked, refresh_token_reused, rate_limited, backend_unavailable, …",
+                        Description = "Stable machine code: validation_failed, invalid_credentials, username_taken, token_invalid, token_expired, session_revoked, refresh_token_reused, rate_limited, backend_unavailable, overloaded, …",
                     };
                 }
                 return Task.CompletedTask;

@@ -20,7 +20,7 @@ public static class UserEndpoints
     {
         var user = app.MapGroup("/user").WithTags("User");
 
-        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409)
+        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409, 503)
             .CountsOutcomes(m => m.Registrations);
         user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 429, 503)
             .CountsOutcomes(m => m.Logins);

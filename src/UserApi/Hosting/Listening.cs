@@ -39,20 +39,30 @@ public static class Listening
                 return;
             }
             kestrel.AddServerHeader = false;
-            switch (options.Host)
+            Listen(kestrel, options.Host, options.Port);
+            if (options.Management.Port is { } managementPort && managementPort != options.Port
+                && ServiceOptionsValidator.IsListenableHost(options.Management.Host ?? options.Host))
             {
-                case "*":
-                    kestrel.ListenAnyIP(options.Port);
-                    break;
-                case "localhost":
-                    kestrel.ListenLocalhost(options.Port);
-                    break;
-                default:
-                    kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
-                    break;
+                Listen(kestrel, options.Management.Host ?? options.Host, managementPort);
             }
         });
         return builder;
+    }
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)
+    {
+        switch (host)
+        {
+            case "*":
+                kestrel.ListenAnyIP(port);
+                break;
+            case "localhost":
+                kestrel.ListenLocalhost(port);
+                break;
+            default:
+                kestrel.Listen(IPAddress.Parse(host), port);
+                break;
+        }
     }
 
     /// <summary>The forwarded-headers middleware trusts every peer when it has no known proxies: it runs only with some.</summary>

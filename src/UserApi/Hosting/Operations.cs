@@ -25,13 +25,14 @@ public static class Operations
 
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Operations");
-        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        var probes = app.MapOnEveryPort();
+        probes.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Operations");
+        probes.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
         });
-        PrometheusMetrics.Map(app);
+        PrometheusMetrics.Map(app.MapOperatorsOnly());
         return app;
     }
 }

@@ -14,10 +14,11 @@ public static class Pipeline
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseManagementPort();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseAccessTokenAuthentication();
         app.MapOperations();
-        app.MapUserApiOpenApi();
+        app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();
         return app;
     }

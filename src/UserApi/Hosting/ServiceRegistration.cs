@@ -42,6 +42,10 @@ public static class ServiceRegistration
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionStarter>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(sp => new HashingQueue(
+            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.MaxHashWait),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Diagnostics.UserApiMetrics>()));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
         services.AddAccessTokenAuthentication();

@@ -16,7 +16,7 @@ public sealed class StartupTasks(Migrations migrations, IRevocationFeed revocati
         await migrations.ApplyAsync(cancellationToken);
         await revocationFeed.StartAsync(cancellationToken);
         await userChanges.StartAsync(cancellationToken);
-        hasher.Warm();
+        await hasher.WarmAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -16,52 +16,38 @@ public enum PasswordVerification
 /// Identity hashes verify too (<see cref="ImportedPasswordHashes"/>) and ask for a rehash when they match.
 /// </summary>
 /// <remarks>
-/// At most one hash per core runs at a time; other callers wait their turn asynchronously. Each hash
-/// fills 19 MiB: run side by side on one core they only evict each other from the CPU caches and add
-/// 19 MiB of resident memory apiece, so queueing them gives both more logins per second and a bounded RSS.
-/// A caller that gives up while waiting (a client that closed its request) leaves the queue without costing
-/// a computation; once started, a computation runs to the end.
+/// Every hash runs on the <see cref="HashingQueue"/>'s workers. A request admits itself first
+/// (<see cref="Admit"/>), so that an overloaded queue refuses it before any work.
 /// </remarks>
-public sealed class PasswordHasher
+public sealed class PasswordHasher(HashingQueue queue)
 {
     public const int Iterations = 2;
     public const int MemoryKiB = 19 * 1024;
 
     private const int MemoryBytes = MemoryKiB * 1024;
 
-    private readonly SemaphoreSlim _cores = new(Environment.ProcessorCount, Environment.ProcessorCount);
+    /// <summary>A hasher that admits every request: for the command line and tools, where nobody else waits.</summary>
+    public PasswordHasher()
+        : this(new HashingQueue(TimeSpan.MaxValue, TimeProvider.System))
+    {
+    }
 
     // Verified against when the user does not exist, so that an unknown username costs one Argon2id
     // computation with the same parameters as a wrong password (no timing oracle for enumeration).
     private readonly Lazy<string> _dummyHash = new(() => HashBytes(Encoding.UTF8.GetBytes("user-api timing equaliser")));
 
     /// <summary>Hashes a password that <see cref="PasswordPolicy"/> accepted.</summary>
-    public async Task<string> HashAsync(string password, CancellationToken cancellationToken = default)
+    /// <summary>A place in the hashing queue for one request's hashes, or its refusal when the queue is too long.</summary>
+    public HashingAdmission Admit() => queue.Admit();
+
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken = default)
     {
         var bytes = PasswordPolicy.Normalize(password) ?? throw new ArgumentException("The password is not valid Unicode.", nameof(password));
-        await _cores.WaitAsync(cancellationToken);
-        try
-        {
-            return HashBytes(bytes);
-        }
-        finally
-        {
-            _cores.Release();
-        }
+        return queue.RunAsync(() => HashBytes(bytes), cancellationToken);
     }
 
-    public async Task<PasswordVerification> VerifyAsync(string hash, string password, CancellationToken cancellationToken = default)
-    {
-        await _cores.WaitAsync(cancellationToken);
-        try
-        {
-            return Verify(hash, password);
-        }
-        finally
-        {
-            _cores.Release();
-        }
-    }
+    public Task<PasswordVerification> VerifyAsync(string hash, string password, CancellationToken cancellationToken = default) =>
+        queue.RunAsync(() => Verify(hash, password), cancellationToken);
 
     /// <summary>Spends the time of one verification, for the unknown-user path; always fails.</summary>
     public async Task<PasswordVerification> VerifyDummyAsync(string password, CancellationToken cancellationToken = default)
@@ -70,8 +56,8 @@ public sealed class PasswordHasher
         return PasswordVerification.Failed;
     }
 
-    /// <summary>Computes the dummy hash ahead of the first login.</summary>
-    public void Warm() => _ = _dummyHash.Value;
+    /// <summary>Computes the dummy hash ahead of the first login, on a worker, so that the queue has timed a hash before it admits one.</summary>
+    public Task WarmAsync(CancellationToken cancellationToken) => queue.RunAsync(() => _dummyHash.Value, cancellationToken);
 
     private static PasswordVerification Verify(string hash, string password) =>
         ImportedPasswordHashes.FormatOf(hash) switch

@@ -203,12 +203,33 @@ public sealed class ConfigurationLoadingTests
             Port = 70000,
             DataSource = "root:pw@tcp(h:x)/db",
             CacheRedis = [new RedisNodeOptions { Host = "", Type = "sentinel" }],
+            Management = new ManagementOptions { Port = 70000, Host = "metrics.local" },
         });
         Assert.Contains(problems, p => p.StartsWith("Port is 70000"));
+        Assert.Contains(problems, p => p.StartsWith("Management.Port is 70000"));
+        Assert.Contains(problems, p => p.StartsWith("Management.Host 'metrics.local'"));
         Assert.Contains(problems, p => p.StartsWith("Host 'not a host'"));
         Assert.Contains(problems, p => p.StartsWith("DataSource port"));
         Assert.Contains(problems, p => p.StartsWith("CacheRedis[0].Host is empty"));
         Assert.Contains(problems, p => p.StartsWith("CacheRedis[0].Type is 'sentinel'"));
+    }
+
+    [Fact]
+    public void TheManagementPortMustDifferFromThePublicOne()
+    {
+        var problems = ServiceProblems(new ServiceOptions { Port = 8888, Management = new ManagementOptions { Port = 8888 } });
+        Assert.Equal("Management.Port is 8888: use a TCP port between 1 and 65535 other than Port (8888), or leave it out to serve everything on Port.", Assert.Single(problems));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("3601")]
+    [InlineData("NaN")]
+    public void MaxHashWaitIsANumberOfSecondsUpToAnHour(string seconds)
+    {
+        var security = new SecurityOptions { MaxHashWait = double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) };
+        var problems = new SecurityOptionsValidator().Validate(null, security).Failures!;
+        Assert.Equal($"Security.MaxHashWait is {security.MaxHashWait}: use a number of seconds from 0 to 3600 (2 is the default).", Assert.Single(problems));
     }
 
     [Fact]
