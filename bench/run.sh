@@ -174,6 +174,21 @@ start_server user-api $port /healthz dotnet "$work/user-api/user-api.dll" "--Por
 userapi_scenarios embedded $port
 stop_server
 
+# 2b. Abuse (issue 25), each against a fresh embedded server on the server core. The login storm: 512
+# connections of correct logins, each sent again as soon as the last is answered (Retry-After ignored), with
+# GET /user/info at 8 connections beside them; latencies per status and the server's largest RSS, by the
+# storm client (bench/Tools/Storm.cs) on the client core.
+if ! $embedded_only; then
+  storm_seconds=30
+  $smoke && storm_seconds=3
+  start_server user-api-storm $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/storm.db" "${userapi_args[@]}"
+  tools tokens "http://127.0.0.1:$port" 64 "$work/tokens-storm.txt"
+  warm "http://127.0.0.1:$port" get.lua "$work/tokens-storm.txt" /user/info
+  settle
+  record "{\"kind\":\"login-storm\",\"value\":$(taskset -c "$client_core" dotnet "$work/tools/bench-tools.dll" storm "http://127.0.0.1:$port" "$work/tokens-storm.txt" 512 8 "$storm_seconds" "$server_pid")}"
+  stop_server
+fi
+
 # The floor under GET /user/info: the baseline's GET behind ASP.NET Core's authentication and
 # authorization middleware, with a scheme that checks nothing (bench/Baseline).
 warm "$baseline_url" get.lua "$work/tokens-embedded.txt" /authenticated/hello

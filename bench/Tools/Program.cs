@@ -20,13 +20,15 @@ return args switch
     ["redis-client", var host, var seconds] => await RedisClientAsync(host, int.Parse(seconds)),
     ["hash", var password] => Print(await new PasswordHasher().HashAsync(password)),
     ["login-tokens", var url, var prefix, var count, var stride, var file] => await LoginTokensAsync(url, prefix, int.Parse(count), int.Parse(stride), file),
+    ["storm", var url, var tokens, var logins, var infos, var seconds, var pid] =>
+        await Storm.RunAsync(url, tokens, int.Parse(logins), int.Parse(infos), int.Parse(seconds), int.Parse(pid)),
     ["report", var raw, var output] => Report.Write(raw, output),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD");
+    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD | storm URL TOKENS LOGIN_CONNECTIONS INFO_CONNECTIONS SECONDS SERVER_PID");
     return 2;
 }
 

@@ -55,7 +55,12 @@ public static class Report
             text.AppendLine();
         }
 
-        var others = lines.Where(l => l.GetProperty("kind").GetString() is not ("wrk" or "argon2")).ToList();
+        foreach (var storm in lines.Where(l => l.GetProperty("kind").GetString() == "login-storm"))
+        {
+            AppendLoginStorm(text, storm.GetProperty("value"));
+        }
+
+        var others = lines.Where(l => l.GetProperty("kind").GetString() is not ("wrk" or "argon2" or "login-storm")).ToList();
         if (argon2.Count > 0 || others.Count > 0)
         {
             text.AppendLine("### Other measurements");
@@ -73,6 +78,32 @@ public static class Report
         File.WriteAllText(outputPath, text.ToString());
         Console.Write(text);
         return 0;
+    }
+
+    // Issue 25's login storm against its targets: the figures of bench/Tools/Storm.cs.
+    private static void AppendLoginStorm(StringBuilder text, JsonElement storm)
+    {
+        var logins = storm.GetProperty("logins");
+        JsonElement? Status(string code) => logins.TryGetProperty(code, out var figures) ? figures : null;
+        double Figure(JsonElement? figures, string name) => figures is { } f ? f.GetProperty(name).GetDouble() : 0;
+        var ok = Status("200");
+        var shed = Status("503");
+        var others = logins.EnumerateObject().Where(p => p.Name is not ("200" or "503")).Sum(p => p.Value.GetProperty("count").GetInt64());
+        var info = storm.GetProperty("info");
+        var calm = storm.GetProperty("calm_info");
+        string Met(bool met) => met ? "met" : "**missed**";
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"### Login storm ({storm.GetProperty("login_connections")} connections of logins, {storm.GetProperty("info_connections")} of GET /user/info, {storm.GetProperty("seconds")} s)");
+        text.AppendLine();
+        text.AppendLine("| figure | measured | target | |");
+        text.AppendLine("|---|---:|---:|---|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| GET /user/info p99, calm → storm | {calm.GetProperty("p99_ms").GetDouble():F1} → {info.GetProperty("p99_ms").GetDouble():F1} ms | ≤ 25 ms | {Met(info.GetProperty("p99_ms").GetDouble() <= 25 && info.GetProperty("not_200").GetInt64() == 0)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| GET /user/info rate, calm → storm | {calm.GetProperty("per_second").GetDouble():F0} → {info.GetProperty("per_second").GetDouble():F0}/s | | |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| logins answered 200: rate, p50, p99 | {Figure(ok, "per_second"):F1}/s, {Figure(ok, "p50_ms"):F0} ms, {Figure(ok, "p99_ms"):F0} ms | p99 ≤ 3000 ms | {Met(ok is not null && Figure(ok, "p99_ms") <= 3000)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| logins answered 503: rate, p50, p99 | {Figure(shed, "per_second"):F0}/s, {Figure(shed, "p50_ms"):F1} ms, {Figure(shed, "p99_ms"):F1} ms | p99 ≤ 50 ms | {Met(Figure(shed, "p99_ms") <= 50)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| logins answered otherwise, or not at all | {others} | 0 | {Met(others == 0)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| server RSS, before → largest | {storm.GetProperty("rss_mb_before").GetInt64()} → {storm.GetProperty("rss_mb_max").GetInt64()} MB | ≤ 200 MB | {Met(storm.GetProperty("rss_mb_max").GetInt64() <= 200)} |");
+        text.AppendLine();
     }
 
     // A figure of the baseline a run is compared with: the mean of the runs before and after it, or the run
