@@ -56,6 +56,9 @@ public sealed class AuthOptions
 
     public TimeSpan RefreshLifetime => TimeSpan.FromSeconds(RefreshExpire);
 
+    /// <summary>How long an ended session stays revoked: no access token of it can outlive its lifetime plus the tolerated skew.</summary>
+    public TimeSpan RevocationLifetime => AccessLifetime + TimeSpan.FromSeconds(ClockSkew);
+
     public static void Bind(AuthOptions options, IConfiguration configuration)
     {
         configuration.GetSection(SeedAliasSectionName).Bind(options);

@@ -7,17 +7,24 @@ using UserApi.Redis;
 namespace UserApi.Sessions;
 
 /// <summary>
-/// Revocations shared through Redis: each is added to the <c>revoked-sessions</c> sorted set (scored by
-/// when the last access token of the session expires) and published on <c>session-revoked</c>. Every
-/// instance applies the messages to its <see cref="RevocationList"/>, and re-reads the set at start-up
-/// and after every reconnect, so a message missed while disconnected is not a revocation missed.
+/// Revocations shared through Redis: the session scripts (<see cref="RedisSessionStore"/>) add each to the
+/// revoked-sessions set of its shard, scored on Redis's clock by when the last access token of the session
+/// expires, and publish it on <c>session-revoked</c>; every instance applies the messages to its
+/// <see cref="RevocationList"/>, and re-reads the sets at start-up and after every reconnect, so a message
+/// missed while disconnected is not a revocation missed.
 /// </summary>
 public sealed class RedisRevocationFeed(
     IConnectionMultiplexer redis,
     RevocationList revocations,
-    TimeProvider time,
     ILogger<RedisRevocationFeed> logger) : IRevocationFeed
 {
+    // KEYS: a revoked-sessions set. Returns {Redis's now, {id, score, ...}}: the revocations not yet ended.
+    private static readonly RedisScript ReadScript = new(RedisScript.Clock +
+        """
+        local now = clock()
+        return {string.format('%d', now), redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now), '+inf', 'WITHSCORES')}
+        """);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await redis.GetSubscriber().SubscribeAsync(RedisKeys.SessionRevokedChannel, (_, message) => Apply(message));
@@ -31,30 +38,24 @@ public sealed class RedisRevocationFeed(
         await ResyncAsync();
     }
 
-    public async Task PublishAsync(IReadOnlyCollection<string> sessionIds, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        if (sessionIds.Count == 0)
-        {
-            return;
-        }
-        var untilMs = until.ToUnixTimeMilliseconds();
-        var database = redis.GetDatabase();
-        await database.SortedSetAddAsync(RedisKeys.RevokedSessions, [.. sessionIds.Select(id => new SortedSetEntry(id, untilMs))]);
-        await database.SortedSetRemoveRangeByScoreAsync(RedisKeys.RevokedSessions, double.NegativeInfinity, time.GetUtcNow().ToUnixTimeMilliseconds());
-        await redis.GetSubscriber().PublishAsync(RedisKeys.SessionRevokedChannel, $"{untilMs} {string.Join(' ', sessionIds)}");
-    }
-
     private async Task ResyncAsync()
     {
         try
         {
-            var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(
-                RedisKeys.RevokedSessions, time.GetUtcNow().ToUnixTimeMilliseconds(), double.PositiveInfinity);
-            foreach (var entry in entries)
+            var database = redis.GetDatabase();
+            var reads = await Task.WhenAll(Enumerable.Range(0, RedisKeys.SessionShards).Select(shard =>
+                ReadScript.EvaluateAsync(database, [RedisKeys.RevokedSessions(shard)], [])));
+            var count = 0;
+            foreach (var read in reads)
             {
-                revocations.Add(entry.Element!, DateTimeOffset.FromUnixTimeMilliseconds((long)entry.Score));
+                var entries = (string[])((RedisResult[])read!)[1]!;
+                for (var i = 0; i + 1 < entries.Length; i += 2)
+                {
+                    revocations.Add(entries[i], DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(entries[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture)));
+                }
+                count += entries.Length / 2;
             }
-            logger.LogInformation("Loaded {Count} revoked sessions from Redis", entries.Length);
+            logger.LogInformation("Loaded {Count} revoked sessions from Redis", count);
         }
         catch (Exception e) when (StoreOutage.IsRedis(e))
         {
