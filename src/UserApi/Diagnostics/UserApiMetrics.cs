@@ -23,6 +23,8 @@ public sealed class UserApiMetrics
         Logins = meter.CreateCounter<long>("userapi.logins", description: "Logins, by outcome: succeeded or the error code (invalid_credentials, rate_limited, ...).");
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
         TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
+        RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
+        RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
     }
 
@@ -41,4 +43,8 @@ public sealed class UserApiMetrics
     public Counter<long> TokenRejections { get; }
 
     public Counter<long> SessionsRevoked { get; }
+
+    public Counter<long> RevocationResyncFailures { get; }
+
+    public Gauge<double> RevocationSyncAge { get; }
 }

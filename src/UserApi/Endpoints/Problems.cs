@@ -26,6 +26,7 @@ public static class Problems
         [Failure.UsernameTaken.Code] = StatusCodes.Status409Conflict,
         [Failure.UserIdTaken.Code] = StatusCodes.Status409Conflict,
         [Failure.RateLimitedCode] = StatusCodes.Status429TooManyRequests,
+        [Failure.RevocationsUnknown.Code] = StatusCodes.Status503ServiceUnavailable,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The HTTP status of a failure's code; a code without one is a bug, not a client's mistake.</summary>
