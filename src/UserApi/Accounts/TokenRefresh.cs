@@ -47,7 +47,7 @@ public sealed class TokenRefresh(
                 return tokens.Issue(user, rotation.Session!);
             case RotationStatus.Reused:
                 // A spent refresh token in use means the family leaked (RFC 9700 §4.14.2): end it all.
-                await revoker.MarkRevokedAsync([claims.SessionId], cancellationToken);
+                revoker.MarkRevoked(new EndedSessions([claims.SessionId], rotation.RevokedUntil));
                 logger.LogWarning("Refresh token reuse for user {UserId}: session {SessionId} revoked", user.Id, claims.SessionId);
                 return Failure.RefreshTokenReused;
             default:

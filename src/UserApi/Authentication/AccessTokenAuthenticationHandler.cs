@@ -13,7 +13,8 @@ namespace UserApi.Authentication;
 /// <summary>
 /// The service's one authentication scheme, and its default. Its challenge and forbid are the only places
 /// that answer a request for its token: a 401 problem saying what was wrong (<c>token_invalid</c>,
-/// <c>token_expired</c>, <c>session_revoked</c>) with the RFC 6750 §3 challenge, or a 403 problem.
+/// <c>token_expired</c>, <c>session_revoked</c>) with the RFC 6750 §3 challenge, a 503 problem when the
+/// token cannot be checked yet (the revoked sessions are not loaded), or a 403 problem.
 /// </summary>
 public sealed class AccessTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -37,6 +38,13 @@ public sealed class AccessTokenAuthenticationHandler(
             ?? AccessTokenAuthenticator.FailureOf((await HandleAuthenticateOnceSafeAsync()).Properties)
             ?? Failure.TokenInvalid;
         metrics.TokenRejections.Add(1, new KeyValuePair<string, object?>("code", failure.Code));
+        if (failure == Failure.RevocationsUnknown)
+        {
+            // Not the token's fault: no challenge, so that a client retries rather than discarding it.
+            Response.Headers.RetryAfter = "1";
+            await ProblemResponses.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, failure.Title, failure.Code);
+            return;
+        }
         Response.Headers.WWWAuthenticate = BearerChallenge;
         await ProblemResponses.WriteAsync(Context, StatusCodes.Status401Unauthorized, failure.Title, failure.Code);
     }

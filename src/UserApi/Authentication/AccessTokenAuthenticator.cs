@@ -10,13 +10,16 @@ namespace UserApi.Authentication;
 /// Who the request's access token names: the token from the Authorization header, checked through
 /// <see cref="AccessTokenCache"/>, then against the revoked sessions. The one authentication logic, used by
 /// the scheme's handler and by <see cref="AccessTokenAuthenticationMiddleware"/>. A caller's result is the one
-/// built with its principal, a refusal's one of three made once: a request allocates none.
+/// built with its principal, a refusal's one of four made once: a request allocates none. While the revoked
+/// sessions are not known to be complete (<see cref="RevocationList.IsComplete"/>) a session's token is
+/// answered 503, never accepted: it may belong to a session ended on another instance.
 /// </summary>
 public sealed class AccessTokenAuthenticator(AccessTokenCache tokens, RevocationList revocations)
 {
     private static readonly AuthenticateResult Invalid = Refused(Failure.TokenInvalid);
     private static readonly AuthenticateResult Expired = Refused(Failure.TokenExpired);
     private static readonly AuthenticateResult Revoked = Refused(Failure.SessionRevoked);
+    private static readonly AuthenticateResult Unknown = Refused(Failure.RevocationsUnknown);
     private static readonly AuthenticateResult None = AuthenticateResult.NoResult();
 
     /// <summary>What an endpoint passes to <c>Challenge</c> when the caller's token no longer counts (the user is gone).</summary>
@@ -46,10 +49,10 @@ public sealed class AccessTokenAuthenticator(AccessTokenCache tokens, Revocation
             return checkedToken.Failure == Tokens.TokenFailure.Expired ? Expired : Invalid;
         }
         if (caller.SessionId is { } sessionId
-            && revocations.IsRevoked(sessionId)
+            && (!revocations.IsComplete || revocations.IsRevoked(sessionId))
             && context.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
         {
-            return Revoked;
+            return revocations.IsComplete ? Revoked : Unknown;
         }
         return caller.Authenticated;
     }

@@ -52,9 +52,18 @@ public sealed class AuthOptions
     /// <summary>Seconds a session may go without a refresh before it ends; 0 disables (only <see cref="RefreshExpire"/> applies).</summary>
     public long SessionIdleTimeout { get; set; }
 
+    /// <summary>
+    /// Seconds between two reads of the revocations recorded in Redis since the last read: the longest a
+    /// revocation whose message was lost goes unenforced on an instance (production mode only).
+    /// </summary>
+    public int RevocationResyncInterval { get; set; } = 10;
+
     public TimeSpan AccessLifetime => TimeSpan.FromSeconds(AccessExpire);
 
     public TimeSpan RefreshLifetime => TimeSpan.FromSeconds(RefreshExpire);
+
+    /// <summary>How long an ended session stays revoked: no access token of it can outlive its lifetime plus the tolerated skew.</summary>
+    public TimeSpan RevocationLifetime => AccessLifetime + TimeSpan.FromSeconds(ClockSkew);
 
     public static void Bind(AuthOptions options, IConfiguration configuration)
     {

@@ -6,6 +6,7 @@ namespace UserApi.Configuration;
 public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public const int MaxClockSkewSeconds = 60;
+    public const int MaxRevocationResyncInterval = 300;
 
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
@@ -47,6 +48,10 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.MaxSessionsPerUser < 1)
         {
             problems.Add($"Auth.MaxSessionsPerUser is {options.MaxSessionsPerUser}: allow at least 1 session per user (50 is the default).");
+        }
+        if (options.RevocationResyncInterval is < 1 or > MaxRevocationResyncInterval)
+        {
+            problems.Add($"Auth.RevocationResyncInterval is {options.RevocationResyncInterval}: use 1 to {MaxRevocationResyncInterval} seconds (10 is the default); it bounds how long a lost revocation message goes unenforced.");
         }
         if (options.SessionIdleTimeout < 0)
         {

@@ -26,6 +26,8 @@ public sealed class UserApiMetrics
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
         TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
         HashingShed = meter.CreateCounter<long>("userapi.password_hashing.shed", description: "Logins, registrations and password changes refused with 503 overloaded, before any hashing, because the hashing queue's wait exceeded Security.MaxHashWait.");
+        RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
+        RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
     }
 
@@ -46,6 +48,10 @@ public sealed class UserApiMetrics
     public Counter<long> SessionsRevoked { get; }
 
     public Counter<long> HashingShed { get; }
+
+    public Counter<long> RevocationResyncFailures { get; }
+
+    public Gauge<double> RevocationSyncAge { get; }
 
     /// <summary>The password-hashing queue's length: requests admitted and not done hashing, running ones included.</summary>
     public void ObserveHashingQueue(Func<int> length) =>

@@ -27,6 +27,7 @@ public static class Problems
         [Failure.UserIdTaken.Code] = StatusCodes.Status409Conflict,
         [Failure.RateLimitedCode] = StatusCodes.Status429TooManyRequests,
         [Failure.OverloadedCode] = StatusCodes.Status503ServiceUnavailable,
+        [Failure.RevocationsUnknown.Code] = StatusCodes.Status503ServiceUnavailable,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The HTTP status of a failure's code; a code without one is a bug, not a client's mistake.</summary>

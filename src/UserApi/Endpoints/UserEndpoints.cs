@@ -29,7 +29,7 @@ public static class UserEndpoints
         user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404);
 
         // go-zero's `@jwt Auth`: any valid access token, anonymous ones (seed 000) included.
-        var authenticated = user.MapGroup("").RequireAuthorization().ProducesProblems(401);
+        var authenticated = user.MapGroup("").RequireAuthorization().ProducesProblems(401, 503);
         authenticated.MapPost("/info", GetUserAsync).WithSummary("A user's name by id (seed 000).").ReadsJson().ProducesProblems(404);
 
         // Tokens of a registered user's session.

@@ -19,7 +19,8 @@ public static class Operations
         services.AddUserApiDiagnostics();
         services.AddHealthChecks()
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
-            .AddCheck<RedisReadinessCheck>("redis", tags: [ReadyTag]);
+            .AddCheck<RedisReadinessCheck>("redis", tags: [ReadyTag])
+            .AddCheck<RevocationReadinessCheck>("revocations", tags: [ReadyTag]);
         return services;
     }
 

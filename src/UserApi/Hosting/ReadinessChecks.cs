@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using UserApi.Configuration;
 using UserApi.Infrastructure;
+using UserApi.Sessions;
 using UserApi.Users;
 
 namespace UserApi.Hosting;
@@ -55,4 +56,13 @@ public sealed class RedisReadinessCheck(IOptions<ServiceOptions> options, IServi
             return HealthCheckResult.Unhealthy($"Redis is unreachable: {e.Message}");
         }
     }
+}
+
+/// <summary><c>/readyz</c>: the revoked sessions are known to be complete, so access tokens are answered (always, in process).</summary>
+public sealed class RevocationReadinessCheck(RevocationList revocations) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(revocations.IsComplete
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The revoked sessions could not be read from Redis; access tokens are answered 503 until they are."));
 }

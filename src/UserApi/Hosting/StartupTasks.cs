@@ -6,8 +6,9 @@ using UserApi.Users;
 namespace UserApi.Hosting;
 
 /// <summary>
-/// Runs before the server accepts requests: schema migrations, the revocation feed (so revocations made
-/// elsewhere are known before the first token is checked), then the hasher's timing-equaliser hash.
+/// Runs before the server accepts requests: schema migrations, the revocation feed (its subscription, and a
+/// first read of the revocations made elsewhere: until one succeeds, access tokens are answered 503), then
+/// the hasher's timing-equaliser hash.
 /// </summary>
 public sealed class StartupTasks(Migrations migrations, IRevocationFeed revocationFeed, IUserChangeFeed userChanges, PasswordHasher hasher) : IHostedService
 {

@@ -4,26 +4,39 @@ using StackExchange.Redis;
 namespace UserApi.Redis;
 
 /// <summary>
-/// The Redis key layout (docs/design.md §4.2). Keys of one user carry the hash tag <c>{u&lt;id&gt;}</c>, so
-/// they live in one Redis Cluster slot.
+/// The Redis key layout (docs/design.md §4.2). A user's sessions key and the revoked-sessions set it records
+/// into carry the same hash tag, <c>{s&lt;shard&gt;}</c>, so that ending a session and recording its
+/// revocation are one script in one Redis Cluster slot; the shards are few, so that an instance can re-read
+/// every revocation.
 /// </summary>
 public static class RedisKeys
 {
-    /// <summary>Revoked session ids scored by when their access tokens have all expired (Unix ms).</summary>
-    public static readonly RedisKey RevokedSessions = "revoked-sessions";
+    /// <summary>How many revoked-sessions sets there are (a user's shard is its id modulo this): at most this many cluster nodes share the sessions.</summary>
+    public const int SessionShards = 64;
 
     /// <summary>Every instance listens here to evict changed users from its first-level cache.</summary>
     public static readonly RedisChannel UserChangedChannel = RedisChannel.Literal("user-changed");
 
     /// <summary>Every instance listens here to learn of revocations at once.</summary>
-    public static readonly RedisChannel SessionRevokedChannel = RedisChannel.Literal("session-revoked");
+    public static readonly RedisChannel SessionRevokedChannel = RedisChannel.Literal(SessionRevokedChannelName);
+
+    /// <summary>The channel's name, as the session scripts publish to it.</summary>
+    public const string SessionRevokedChannelName = "session-revoked";
 
     /// <summary>Every session of the user, in one value (see <see cref="Sessions.RedisSessionStore"/>).</summary>
-    public static RedisKey Sessions(long userId) => $"sessions:{UserTag(userId)}";
+    public static RedisKey Sessions(long userId) => $"sessions:{ShardTag(ShardOf(userId))}:{userId.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Revoked session ids of one shard, scored by when their access tokens have all expired (Unix ms, Redis's clock).</summary>
+    public static RedisKey RevokedSessions(int shard) => $"revoked-sessions:{ShardTag(shard)}";
+
+    /// <summary>The revoked-sessions set in the slot of the user's sessions key.</summary>
+    public static RedisKey RevokedSessionsOf(long userId) => RevokedSessions(ShardOf(userId));
+
+    public static int ShardOf(long userId) => (int)((ulong)userId % SessionShards);
 
     public static RedisKey UserById(long id) => $"cache:user:id:{id.ToString(CultureInfo.InvariantCulture)}";
 
     public static RedisKey UserByUsername(string usernameNormalized) => $"cache:user:username:{usernameNormalized}";
 
-    private static string UserTag(long userId) => $"{{u{userId.ToString(CultureInfo.InvariantCulture)}}}";
+    private static string ShardTag(int shard) => $"{{s{shard.ToString(CultureInfo.InvariantCulture)}}}";
 }

@@ -12,6 +12,19 @@ namespace UserApi.Redis;
 /// </summary>
 public sealed class RedisScript(string source)
 {
+    /// <summary>
+    /// Lua: <c>clock()</c>, Redis's own time in Unix milliseconds. Scripts compare and score by it rather than
+    /// by a caller's clock, so that instances whose clocks differ still agree.
+    /// </summary>
+    public const string Clock =
+        """
+        local function clock()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+
+        """;
+
     // SHA1 is what Redis names scripts by (EVALSHA); it identifies the text, it protects nothing.
     private readonly byte[] _sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(source));
 

@@ -3,16 +3,12 @@ namespace UserApi.Sessions;
 /// <summary>How instances tell each other that sessions were revoked.</summary>
 public interface IRevocationFeed
 {
-    /// <summary>Starts listening, after loading the revocations made while this instance was away.</summary>
+    /// <summary>Starts listening and loading the revocations made while this instance was away (see <see cref="RevocationList.IsComplete"/>).</summary>
     Task StartAsync(CancellationToken cancellationToken);
-
-    Task PublishAsync(IReadOnlyCollection<string> sessionIds, DateTimeOffset until, CancellationToken cancellationToken);
 }
 
 /// <summary>Embedded mode: one process, so the local <see cref="RevocationList"/> is the whole truth.</summary>
 public sealed class LocalRevocationFeed : IRevocationFeed
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task PublishAsync(IReadOnlyCollection<string> sessionIds, DateTimeOffset until, CancellationToken cancellationToken) => Task.CompletedTask;
 }

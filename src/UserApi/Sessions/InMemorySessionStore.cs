@@ -10,7 +10,7 @@ public sealed class InMemorySessionStore : ISessionStore
     private readonly ConcurrentDictionary<long, Dictionary<string, Session>> _users = new();
     private readonly IntervalGate _sweep = new(TimeSpan.FromMinutes(1));
 
-    public Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
+    public Task<EndedSessions> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
         session = session.AsStored();
         SweepExpired(session.CreatedAt);
@@ -22,7 +22,7 @@ public sealed class InMemorySessionStore : ISessionStore
             var evicted = sessions.Values.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal)
                 .Take(Math.Max(0, sessions.Count - maxSessions)).Select(s => s.Id).ToList();
             evicted.ForEach(id => sessions.Remove(id));
-            return Task.FromResult<IReadOnlyList<string>>(evicted);
+            return Task.FromResult(evicted.Count == 0 ? EndedSessions.None : new EndedSessions(evicted, null));
         }
     }
 
@@ -62,16 +62,16 @@ public sealed class InMemorySessionStore : ISessionStore
         }) ?? new RotationResult(RotationStatus.NotFound, null));
     }
 
-    public Task<bool> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
-        Task.FromResult(WithUser(userId, sessions => sessions.Remove(sessionId)));
+    public Task<EndedSessions> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
+        Task.FromResult(WithUser(userId, sessions => sessions.Remove(sessionId)) ? new EndedSessions([sessionId], null) : EndedSessions.None);
 
-    public Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken) =>
-        Task.FromResult(WithUser<IReadOnlyList<string>>(userId, sessions =>
+    public Task<EndedSessions> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken) =>
+        Task.FromResult(WithUser(userId, sessions =>
         {
             var revoked = sessions.Keys.Where(id => id != exceptSessionId).ToList();
             revoked.ForEach(id => sessions.Remove(id));
-            return revoked;
-        }) ?? []);
+            return new EndedSessions(revoked, null);
+        }) ?? EndedSessions.None);
 
     private T? WithUser<T>(long userId, Func<Dictionary<string, Session>, T> action)
     {

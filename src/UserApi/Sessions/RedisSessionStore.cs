@@ -1,29 +1,55 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using UserApi.Configuration;
 using UserApi.Redis;
 
 namespace UserApi.Sessions;
 
 /// <summary>
-/// Sessions in Redis: all sessions of a user in one string key, <c>sessions:{u&lt;id&gt;}</c>, expiring with
+/// Sessions in Redis: all sessions of a user in one string key, <c>sessions:{s&lt;shard&gt;}:&lt;id&gt;</c>, expiring with
 /// the last of them. One key per user rather than a hash per session plus an index keeps a session at
 /// a few hundred bytes (a Redis key costs about a hundred bytes before its value, and a hash holding a
 /// user agent longer than 64 bytes leaves Redis's compact encoding). Every change is one Lua script
-/// over that one key, so it is atomic on a single node and on Redis Cluster alike.
+/// over that key and the revoked-sessions set of its slot, so it is atomic on a single node and on Redis
+/// Cluster alike: a script that ends sessions records and publishes their revocation first, scored on Redis's
+/// clock, so a client that gave up on the call (a timeout whose script still ran) never leaves an ended
+/// session whose access tokens other instances accept.
 /// </summary>
 /// <remarks>
 /// The value is one line per session, fields separated by tabs: id, refresh jti, previous refresh jti,
 /// created, last used, expires (Unix milliseconds), IP, user agent. Ids and jtis are base64url and the
 /// IP and user agent are kept on one line (<see cref="Session.AsStored"/>), so a field never contains a separator.
+/// Every time a script compares (expiry, idle timeout, reuse interval, the revocation's end and trim) is
+/// Redis's <c>TIME</c>, never the caller's clock: one instance's skewed clock must not move another's checks.
 /// </remarks>
-public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionStore
+public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<AuthOptions> options) : ISessionStore
 {
     private const int FieldCount = 8;
 
     // Shared by every script: field positions, parsing, pruning and writing back the user's sessions.
-    private const string Codec =
+    private const string Codec = RedisScript.Clock +
         """
         local SID, JTI, PREVIOUS, CREATED, LAST_USED, EXPIRES = 1, 2, 3, 4, 5, 6
+
+        -- Records ids revoked until now + lifetime in the slot's revoked-sessions set (GT: an earlier
+        -- revocation's later end stands), trims the ended ones and publishes them. Called before the sessions
+        -- are deleted: a script that fails halfway keeps what it wrote, so it must fail towards revoked.
+        local function revoke(revoked, ids, now, lifetime)
+          if #ids == 0 then
+            return '0'
+          end
+          local untilMs = string.format('%d', now + lifetime)
+          local entries = {}
+          for _, id in ipairs(ids) do
+            entries[#entries + 1] = untilMs
+            entries[#entries + 1] = id
+          end
+          redis.call('ZADD', revoked, 'GT', unpack(entries))
+          redis.call('ZREMRANGEBYSCORE', revoked, '-inf', now)
+          redis.call('PUBLISH', ARGV[1], untilMs .. ' ' .. table.concat(ids, ' '))
+          return untilMs
+        end
 
         local function live(key, now)
           local sessions = {}
@@ -65,79 +91,87 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
 
         """;
 
-    // KEYS: sessions. ARGV: now, max sessions, the new session's fields. Returns the evicted ids.
+    // Every script: KEYS: sessions, revoked sessions. ARGV: the channel, the revocation's lifetime ms, then its own.
+
+    // ARGV: max sessions, the new session's fields. Returns {until or '0', evicted ids...}.
     private static readonly RedisScript CreateScript = new(Codec +
         """
-        local sessions = live(KEYS[1], tonumber(ARGV[1]))
-        sessions[#sessions + 1] = {unpack(ARGV, 3)}
+        local now = clock()
+        local sessions = live(KEYS[1], now)
+        sessions[#sessions + 1] = {unpack(ARGV, 4)}
         table.sort(sessions, function(a, b) return tonumber(a[CREATED]) < tonumber(b[CREATED]) end)
         local evicted = {}
-        while #sessions > tonumber(ARGV[2]) do
+        while #sessions > tonumber(ARGV[3]) do
           evicted[#evicted + 1] = table.remove(sessions, 1)[SID]
         end
+        local untilMs = revoke(KEYS[2], evicted, now, tonumber(ARGV[2]))
         save(KEYS[1], sessions)
-        return evicted
+        return {untilMs, unpack(evicted)}
         """);
 
-    // KEYS: sessions. ARGV: sid, presented jti, next jti, now, reuse interval ms, idle timeout ms.
-    // Returns {status, record}: 0 not found, 1 rotated, 2 reused (deleted), 3 replayed within the grace window.
+    // ARGV: sid, presented jti, next jti, reuse interval ms, idle timeout ms.
+    // Returns {status, record, until}: 0 not found, 1 rotated, 2 reused (ended), 3 replayed within the grace window.
     private static readonly RedisScript RotateScript = new(Codec +
         """
-        local now = tonumber(ARGV[4])
+        local now = clock()
         local sessions = live(KEYS[1], now)
-        local i, s = find(sessions, ARGV[1])
+        local i, s = find(sessions, ARGV[3])
         if not s then
           return {0}
         end
-        local idle = tonumber(ARGV[6])
+        local idle = tonumber(ARGV[7])
         if idle > 0 and now - tonumber(s[LAST_USED]) > idle then
           table.remove(sessions, i)
           save(KEYS[1], sessions)
           return {0}
         end
-        if s[JTI] == ARGV[2] then
-          s[PREVIOUS], s[JTI], s[LAST_USED] = s[JTI], ARGV[3], ARGV[4]
+        if s[JTI] == ARGV[4] then
+          s[PREVIOUS], s[JTI], s[LAST_USED] = s[JTI], ARGV[5], string.format('%d', now)
           save(KEYS[1], sessions)
           return {1, table.concat(s, '\t')}
         end
-        local interval = tonumber(ARGV[5])
-        if interval > 0 and s[PREVIOUS] ~= '' and s[PREVIOUS] == ARGV[2] and now - tonumber(s[LAST_USED]) <= interval then
+        local interval = tonumber(ARGV[6])
+        if interval > 0 and s[PREVIOUS] ~= '' and s[PREVIOUS] == ARGV[4] and now - tonumber(s[LAST_USED]) <= interval then
           return {3, table.concat(s, '\t')}
         end
+        local untilMs = revoke(KEYS[2], {s[SID]}, now, tonumber(ARGV[2]))
         table.remove(sessions, i)
         save(KEYS[1], sessions)
-        return {2, table.concat(s, '\t')}
+        return {2, table.concat(s, '\t'), untilMs}
         """);
 
-    // KEYS: sessions. ARGV: now, sid to keep (may be empty), sids to delete (none: every other).
-    // Returns the ids deleted.
+    // ARGV: sid to keep (may be empty), sids to end (none: every other). Records the sids named even when the
+    // user no longer has them (a refresh may be racing the revocation), else those ended.
+    // Returns {until or '0', ids ended...}.
     private static readonly RedisScript RevokeScript = new(Codec +
         """
-        local sessions = live(KEYS[1], tonumber(ARGV[1]))
+        local now = clock()
+        local sessions = live(KEYS[1], now)
+        local named = {unpack(ARGV, 4)}
         local doomed = {}
-        for i = 3, #ARGV do
-          doomed[ARGV[i]] = true
+        for _, sid in ipairs(named) do
+          doomed[sid] = true
         end
-        local kept, revoked = {}, {}
+        local kept, ended = {}, {}
         for _, s in ipairs(sessions) do
-          if s[SID] == ARGV[2] or (#ARGV > 2 and not doomed[s[SID]]) then
+          if s[SID] == ARGV[3] or (#named > 0 and not doomed[s[SID]]) then
             kept[#kept + 1] = s
           else
-            revoked[#revoked + 1] = s[SID]
+            ended[#ended + 1] = s[SID]
           end
         end
+        local untilMs = revoke(KEYS[2], #named > 0 and named or ended, now, tonumber(ARGV[2]))
         save(KEYS[1], kept)
-        return revoked
+        return {untilMs, unpack(ended)}
         """);
 
     private IDatabase Database => redis.GetDatabase();
 
-    public async Task<IReadOnlyList<string>> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
+    public async Task<EndedSessions> CreateAsync(Session session, int maxSessions, CancellationToken cancellationToken)
     {
         session = session.AsStored();
-        RedisValue[] arguments = [Milliseconds(session.CreatedAt), maxSessions, .. Fields(session)];
-        var evicted = await CreateScript.EvaluateAsync(Database, [RedisKeys.Sessions(session.UserId)], arguments);
-        return [.. ((RedisResult[])evicted!).Select(r => (string)r!)];
+        var result = await CreateScript.EvaluateAsync(Database, Keys(session.UserId), [.. Common, maxSessions, .. Fields(session)]);
+        return Ended((string[])result!);
     }
 
     public async Task<Session?> FindAsync(long userId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -158,9 +192,9 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
 
     public async Task<RotationResult> RotateAsync(long userId, string sessionId, string presentedJti, string nextJti, DateTimeOffset now, RotationPolicy policy, CancellationToken cancellationToken)
     {
-        var result = await RotateScript.EvaluateAsync(Database, [RedisKeys.Sessions(userId)],
+        var result = await RotateScript.EvaluateAsync(Database, Keys(userId),
         [
-            sessionId, presentedJti, nextJti, Milliseconds(now),
+            .. Common, sessionId, presentedJti, nextJti,
             (long)policy.ReuseInterval.TotalMilliseconds, (long)policy.IdleTimeout.TotalMilliseconds,
         ]);
         var parts = (string[])result!;
@@ -168,26 +202,33 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         return parts[0] switch
         {
             "1" => new RotationResult(RotationStatus.Rotated, session),
-            "2" => new RotationResult(RotationStatus.Reused, session),
+            "2" => new RotationResult(RotationStatus.Reused, session, Time(parts[2])),
             "3" => new RotationResult(RotationStatus.Replayed, session),
             _ => new RotationResult(RotationStatus.NotFound, null),
         };
     }
 
-    public async Task<bool> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
-        (await RevokeAsync(userId, keep: "", [sessionId])).Count > 0;
+    public Task<EndedSessions> RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken) =>
+        RevokeAsync(userId, keep: "", [sessionId]);
 
-    public Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken) =>
+    public Task<EndedSessions> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken) =>
         RevokeAsync(userId, keep: exceptSessionId ?? "", []);
 
-    private async Task<IReadOnlyList<string>> RevokeAsync(long userId, string keep, string[] sessionIds)
+    private async Task<EndedSessions> RevokeAsync(long userId, string keep, string[] sessionIds)
     {
-        // The store keeps no clock: now = 0 keeps expired records (a revoked expired session is harmless),
-        // and the next create or refresh drops them.
-        RedisValue[] arguments = [0, keep, .. sessionIds.Select(id => (RedisValue)id)];
-        var revoked = await RevokeScript.EvaluateAsync(Database, [RedisKeys.Sessions(userId)], arguments);
-        return (string[])revoked!;
+        var result = await RevokeScript.EvaluateAsync(Database, Keys(userId), [.. Common, keep, .. sessionIds.Select(id => (RedisValue)id)]);
+        return Ended((string[])result!);
     }
+
+    private static RedisKey[] Keys(long userId) => [RedisKeys.Sessions(userId), RedisKeys.RevokedSessionsOf(userId)];
+
+    /// <summary>The arguments every script starts with: where to publish, and how long a revocation must last.</summary>
+    private RedisValue[] Common =>
+        [RedisKeys.SessionRevokedChannelName, (long)options.Value.RevocationLifetime.TotalMilliseconds];
+
+    /// <summary>A script's <c>{until or '0', ids...}</c>: ids recorded revoked until then.</summary>
+    private static EndedSessions Ended(string[] result) =>
+        result[0] == "0" ? new EndedSessions(result[1..], null) : new EndedSessions(result[1..], Time(result[0]));
 
     private static RedisValue[] Fields(Session session) =>
     [

@@ -9,10 +9,23 @@ namespace UserApi.Sessions;
 /// request, so it is a local lookup with no network round trip; other instances' revocations reach it
 /// through <see cref="IRevocationFeed"/>. An entry only has to outlive the longest access token.
 /// </summary>
+/// <remarks>
+/// A list that may lack revocations made elsewhere must not be trusted: until <see cref="IsComplete"/>, access
+/// tokens are answered 503 (fail closed), never accepted. In process the list is the whole truth, so it is
+/// complete from the start; the Redis feed marks it incomplete until it has read the shared record.
+/// </remarks>
 public sealed class RevocationList(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private readonly IntervalGate _sweep = new(TimeSpan.FromMinutes(1));
+    private volatile bool _complete = true;
+
+    /// <summary>Whether every revocation recorded anywhere (up to the feed's last read) is in the list. One volatile read: it is on every request.</summary>
+    public bool IsComplete => _complete;
+
+    public void MarkIncomplete() => _complete = false;
+
+    public void MarkComplete() => _complete = true;
 
     public bool IsRevoked(string sessionId) =>
         _revoked.TryGetValue(sessionId, out var until) && until > time.GetUtcNow();

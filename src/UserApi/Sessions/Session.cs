@@ -52,7 +52,18 @@ public enum RotationStatus
     NotFound,
 }
 
-public sealed record RotationResult(RotationStatus Status, Session? Session);
+/// <param name="RevokedUntil">For <see cref="RotationStatus.Reused"/>: until when the store recorded the session revoked (see <see cref="EndedSessions"/>).</param>
+public sealed record RotationResult(RotationStatus Status, Session? Session, DateTimeOffset? RevokedUntil = null);
+
+/// <summary>
+/// Sessions a store call ended. <paramref name="RevokedUntil"/> is until when the store recorded them revoked,
+/// in the same atomic step as ending them (Redis: on Redis's clock, and published to every instance); null when
+/// the store keeps no revocations (in process, where the caller's <see cref="RevocationList"/> is the record).
+/// </summary>
+public sealed record EndedSessions(IReadOnlyList<string> Ids, DateTimeOffset? RevokedUntil)
+{
+    public static readonly EndedSessions None = new([], null);
+}
 
 /// <summary>The rules a rotation applies, from <c>Auth</c>.</summary>
 /// <param name="ReuseInterval">How long the previous refresh token still yields the current pair; zero disables.</param>

@@ -5,39 +5,40 @@ using UserApi.Diagnostics;
 namespace UserApi.Sessions;
 
 /// <summary>
-/// Ends sessions: deletes them from the store, rejects their access tokens here at once, and tells the
-/// other instances. A session id is marked revoked even when the store no longer had it, so a refresh
-/// racing the revocation cannot leave a usable access token behind.
+/// Ends sessions: the store ends them and, where it is shared, records and publishes their revocation in the
+/// same atomic step (<see cref="EndedSessions"/>); this instance then refuses their access tokens at once,
+/// without waiting for its own message. A session id is marked revoked even when the store no longer had
+/// it, so a refresh racing the revocation cannot leave a usable access token behind.
 /// </summary>
-public sealed class SessionRevoker(ISessionStore sessions, RevocationList revocations, IRevocationFeed feed, IOptions<AuthOptions> options, TimeProvider time, UserApiMetrics metrics)
+public sealed class SessionRevoker(ISessionStore sessions, RevocationList revocations, IOptions<AuthOptions> options, TimeProvider time, UserApiMetrics metrics)
 {
     public async Task RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken)
     {
-        await sessions.RevokeAsync(userId, sessionId, cancellationToken);
-        await MarkRevokedAsync([sessionId], cancellationToken);
+        var ended = await sessions.RevokeAsync(userId, sessionId, cancellationToken);
+        MarkRevoked(ended with { Ids = [sessionId] });
     }
 
     public async Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken)
     {
-        var revoked = await sessions.RevokeAllAsync(userId, exceptSessionId, cancellationToken);
-        await MarkRevokedAsync(revoked, cancellationToken);
-        return revoked;
+        var ended = await sessions.RevokeAllAsync(userId, exceptSessionId, cancellationToken);
+        MarkRevoked(ended);
+        return ended.Ids;
     }
 
-    /// <summary>For sessions the store already deleted (reuse, eviction): reject their access tokens everywhere.</summary>
-    public async Task MarkRevokedAsync(IReadOnlyCollection<string> sessionIds, CancellationToken cancellationToken)
+    /// <summary>For sessions another store call ended (reuse, eviction): refuse their access tokens here too.</summary>
+    public void MarkRevoked(EndedSessions ended)
     {
-        if (sessionIds.Count == 0)
+        if (ended.Ids.Count == 0)
         {
             return;
         }
-        // An access token outlives its session by at most its own lifetime plus the tolerated skew.
-        var until = time.GetUtcNow() + options.Value.AccessLifetime + TimeSpan.FromSeconds(options.Value.ClockSkew);
-        foreach (var sessionId in sessionIds)
+        // In process the list is the only record; an access token outlives its session by at most its own
+        // lifetime plus the tolerated skew.
+        var until = ended.RevokedUntil ?? time.GetUtcNow() + options.Value.RevocationLifetime;
+        foreach (var sessionId in ended.Ids)
         {
             revocations.Add(sessionId, until);
         }
-        metrics.SessionsRevoked.Add(sessionIds.Count);
-        await feed.PublishAsync(sessionIds, until, cancellationToken);
+        metrics.SessionsRevoked.Add(ended.Ids.Count);
     }
 }

@@ -14,8 +14,7 @@ public sealed class SessionStarter(ISessionStore sessions, SessionRevoker revoke
     {
         var now = time.GetUtcNow();
         var session = new Session(Ids.New(), userId, Ids.New(), null, now, now, now + options.Value.RefreshLifetime, ip, userAgent);
-        var evicted = await sessions.CreateAsync(session, options.Value.MaxSessionsPerUser, cancellationToken);
-        await revoker.MarkRevokedAsync(evicted, cancellationToken);
+        revoker.MarkRevoked(await sessions.CreateAsync(session, options.Value.MaxSessionsPerUser, cancellationToken));
         return session;
     }
 }

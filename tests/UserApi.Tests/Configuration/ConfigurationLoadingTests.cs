@@ -180,6 +180,8 @@ public sealed class ConfigurationLoadingTests
     [InlineData(nameof(AuthOptions.RefreshExpire), -5, "Auth.RefreshExpire is -5")]
     [InlineData(nameof(AuthOptions.ClockSkew), 61, "Auth.ClockSkew is 61")]
     [InlineData(nameof(AuthOptions.ClockSkew), -1, "Auth.ClockSkew is -1")]
+    [InlineData(nameof(AuthOptions.RevocationResyncInterval), 0, "Auth.RevocationResyncInterval is 0")]
+    [InlineData(nameof(AuthOptions.RevocationResyncInterval), 301, "Auth.RevocationResyncInterval is 301")]
     public void AnOutOfRangeNumberIsRefused(string key, int value, string expected)
     {
         var auth = ValidAuth();

@@ -81,7 +81,7 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
     [Fact]
     public async Task AnInstanceStartedAfterARevocationRefusesTheToken()
     {
-        var (_, _, tokens) = await _client.NewSessionAsync();
+        var (id, _, tokens) = await _client.NewSessionAsync();
         var logout = new HttpRequestMessage(HttpMethod.Post, "/user/logout");
         logout.Headers.Authorization = ApiClient.Bearer(tokens.AccessToken);
         Assert.Equal(System.Net.HttpStatusCode.NoContent, (await _client.SendAsync(logout)).StatusCode);
@@ -89,7 +89,7 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
         // A new server: it missed the published message and learns the revocation from revoked-sessions.
         using var later = app.WithWebHostBuilder(_ => { });
         await (await later.CreateClient().UserInfoAsync(tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
-        var score = await Redis.SortedSetScoreAsync(RedisKeys.RevokedSessions, Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!);
+        var score = await Redis.SortedSetScoreAsync(RedisKeys.RevokedSessionsOf(id), Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()!);
         Assert.NotNull(score);
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using UserApi.Accounts;
-using UserApi.Sessions;
 using UserApi.Users;
 
 namespace UserApi.Hosting.Cli;
@@ -19,7 +18,6 @@ public static class UserCommand
             return 2;
         }
         await services.GetRequiredService<Migrations>().ApplyAsync(CancellationToken.None);
-        await services.GetRequiredService<IRevocationFeed>().StartAsync(CancellationToken.None);
         var administration = services.GetRequiredService<UserAdministration>();
         var result = command switch
         {
