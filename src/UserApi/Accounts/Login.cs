@@ -36,9 +36,12 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         }
 
         var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
+        // Read before the hash, from the database: an ending of the user's sessions during the hash shows as a change.
+        // An unknown name reads too (no row), so that the answer's timing does not tell them apart.
+        var cutoff = normalized is null ? null : await users.ReadSessionCutoffAsync(user?.Id ?? 0, cancellationToken);
         // An unknown name costs the same hash as a known one, so the answer's timing does not tell them apart.
         var verification = user is null ? await hasher.VerifyDummyAsync(password!, cancellationToken) : await hasher.VerifyAsync(user.PasswordHash, password!, cancellationToken);
-        if (user is null || verification == PasswordVerification.Failed || user.Disabled)
+        if (user is null || cutoff is null || verification == PasswordVerification.Failed || user.Disabled)
         {
             throttle.Failed(attempt);
             return Failure.InvalidCredentials;
@@ -49,7 +52,8 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
             await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(password!, cancellationToken), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);
         }
 
-        var session = await sessions.StartAsync(user.Id, client.Ip, client.UserAgent, cancellationToken);
-        return tokens.Issue(user, session);
+        var session = await sessions.StartAsync(user.Id, cutoff, client.Ip, client.UserAgent, cancellationToken);
+        // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
+        return session is null ? Failure.InvalidCredentials : tokens.Issue(user, session);
     }
 }

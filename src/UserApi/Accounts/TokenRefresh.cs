@@ -43,6 +43,10 @@ public sealed class TokenRefresh(
         var rotation = await sessions.RotateAsync(user.Id, claims.SessionId, claims.TokenId, Ids.New(), time.GetUtcNow(), policy, cancellationToken);
         switch (rotation.Status)
         {
+            case RotationStatus.Rotated or RotationStatus.Replayed when user.Cutoff.Ends(rotation.Session!.Id, rotation.Session.CreatedAt):
+                // Ended durably, yet still in the session store: one that lost the deletion.
+                await revoker.RevokeAsync(user.Id, claims.SessionId, cancellationToken);
+                return Failure.SessionRevoked;
             case RotationStatus.Rotated or RotationStatus.Replayed:
                 return tokens.Issue(user, rotation.Session!);
             case RotationStatus.Reused:

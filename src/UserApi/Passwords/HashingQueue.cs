@@ -59,6 +59,9 @@ public sealed class HashingQueue : IDisposable
     /// <summary>Requests admitted and not yet done with their hashing: the queue's length, running ones included.</summary>
     public int Length => Volatile.Read(ref _admitted);
 
+    /// <summary>Hashes waiting for a worker.</summary>
+    public int Waiting => _jobs.Count;
+
     /// <summary>The running mean of one hash's time on this machine.</summary>
     public TimeSpan MeanHashTime
     {

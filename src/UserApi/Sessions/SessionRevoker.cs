@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using UserApi.Configuration;
 using UserApi.Diagnostics;
+using UserApi.Users;
 
 namespace UserApi.Sessions;
 
@@ -10,7 +11,13 @@ namespace UserApi.Sessions;
 /// without waiting for its own message. A session id is marked revoked even when the store no longer had
 /// it, so a refresh racing the revocation cannot leave a usable access token behind.
 /// </summary>
-public sealed class SessionRevoker(ISessionStore sessions, RevocationList revocations, IOptions<AuthOptions> options, TimeProvider time, UserApiMetrics metrics)
+public sealed class SessionRevoker(
+    ISessionStore sessions,
+    IUserStore users,
+    RevocationList revocations,
+    IOptions<AuthOptions> options,
+    TimeProvider time,
+    UserApiMetrics metrics)
 {
     public async Task RevokeAsync(long userId, string sessionId, CancellationToken cancellationToken)
     {
@@ -18,8 +25,14 @@ public sealed class SessionRevoker(ISessionStore sessions, RevocationList revoca
         MarkRevoked(ended with { Ids = [sessionId] });
     }
 
+    /// <summary>
+    /// Ends every session of the user but <paramref name="exceptSessionId"/>. The ending is written to the user's row
+    /// first: a session store that loses the deletions (a Redis restarted empty, a failover that lost a write)
+    /// cannot bring the sessions back, and a login that was hashing meanwhile finds it once it has stored its session.
+    /// </summary>
     public async Task<IReadOnlyList<string>> RevokeAllAsync(long userId, string? exceptSessionId, CancellationToken cancellationToken)
     {
+        await users.EndSessionsAsync(userId, time.GetUtcNow().UtcDateTime, exceptSessionId, cancellationToken);
         var ended = await sessions.RevokeAllAsync(userId, exceptSessionId, cancellationToken);
         MarkRevoked(ended);
         return ended.Ids;

@@ -79,6 +79,15 @@ public sealed class CachedUserStore(
         await DeleteAsync(RedisKeys.UserById(id));
     }
 
+    public async Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
+    {
+        await database.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
+        await DeleteAsync(RedisKeys.UserById(id));
+    }
+
+    public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) =>
+        database.ReadSessionCutoffAsync(id, cancellationToken);
+
     public async Task DeleteAsync(User user, CancellationToken cancellationToken)
     {
         await database.DeleteAsync(user, cancellationToken);

@@ -15,4 +15,10 @@ public interface IUserStore
     Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken);
 
     Task DeleteAsync(User user, CancellationToken cancellationToken);
+
+    /// <summary>Records, durably, that every session started before <paramref name="at"/> but <paramref name="keptSessionId"/> is over.</summary>
+    Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken);
+
+    /// <summary>The user's <see cref="SessionCutoff"/> as the database holds it now, past every cache; null when there is no such user.</summary>
+    Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken);
 }

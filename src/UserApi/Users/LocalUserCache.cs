@@ -72,6 +72,15 @@ public sealed class LocalUserCache : IUserStore
         await ChangedAsync(user.Id, cancellationToken);
     }
 
+    public async Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
+    {
+        await _inner.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
+        await ChangedAsync(id, cancellationToken);
+    }
+
+    public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) =>
+        _inner.ReadSessionCutoffAsync(id, cancellationToken);
+
     private async Task ChangedAsync(long id, CancellationToken cancellationToken)
     {
         Evict(id);

@@ -44,6 +44,14 @@ public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
                 UNIQUE KEY ux_users_username_normalized (username_normalized)
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
             """),
+        new(2, "record when a user's sessions were last ended",
+            """
+            ALTER TABLE users ADD COLUMN sessions_ended_at TEXT NULL;
+            ALTER TABLE users ADD COLUMN kept_session_id TEXT NULL;
+            """,
+            """
+            ALTER TABLE users ADD COLUMN sessions_ended_at DATETIME(6) NULL, ADD COLUMN kept_session_id VARCHAR(64) NULL;
+            """),
     ];
 
     /// <summary>Applies every migration not yet recorded in <c>schema_migrations</c>; returns how many ran.</summary>

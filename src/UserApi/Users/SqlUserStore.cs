@@ -10,7 +10,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         """
         SELECT id AS Id, username AS Username, username_normalized AS UsernameNormalized, password_hash AS PasswordHash,
                role AS Role, disabled AS Disabled, created_at AS CreatedAt, updated_at AS UpdatedAt,
-               password_changed_at AS PasswordChangedAt
+               password_changed_at AS PasswordChangedAt, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId
         FROM users
         """;
 
@@ -75,6 +75,35 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @Id", new { user.Id }, cancellationToken: cancellationToken));
     }
 
+    public async Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        // Never moved back: of two endings, the later one's time (and kept session) stands.
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE users SET sessions_ended_at = @at, kept_session_id = @keptSessionId, updated_at = @at
+            WHERE id = @id AND (sessions_ended_at IS NULL OR sessions_ended_at <= @at)
+            """,
+            new { id, at, keptSessionId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        var row = await connection.QuerySingleOrDefaultAsync<CutoffRow>(new CommandDefinition(
+            "SELECT sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId FROM users WHERE id = @id",
+            new { id }, cancellationToken: cancellationToken));
+        return row is null ? null : new SessionCutoff(AsUtc(row.SessionsEndedAt), row.KeptSessionId);
+    }
+
+    private static DateTime? AsUtc(DateTime? time) => time is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
+
+    private sealed class CutoffRow
+    {
+        public DateTime? SessionsEndedAt { get; init; }
+        public string? KeptSessionId { get; init; }
+    }
+
     private sealed class UserRow
     {
         public long Id { get; init; }
@@ -86,9 +115,15 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public DateTime PasswordChangedAt { get; init; }
+        public DateTime? SessionsEndedAt { get; init; }
+        public string? KeptSessionId { get; init; }
 
         public User ToUser() => new(Id, Username, UsernameNormalized, PasswordHash, Role, Disabled,
             DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc),
-            DateTime.SpecifyKind(PasswordChangedAt, DateTimeKind.Utc));
+            DateTime.SpecifyKind(PasswordChangedAt, DateTimeKind.Utc))
+        {
+            SessionsEndedAt = AsUtc(SessionsEndedAt),
+            KeptSessionId = KeptSessionId,
+        };
     }
 }

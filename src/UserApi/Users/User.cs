@@ -13,6 +13,26 @@ public sealed record User(
     DateTime PasswordChangedAt)
 {
     public const string DefaultRole = "user";
+
+    /// <summary>When every session of the user started before it was ended (logout everywhere, password change, disable); null: never.</summary>
+    public DateTime? SessionsEndedAt { get; init; }
+
+    /// <summary>The one session <see cref="SessionsEndedAt"/> spared (the one that changed the password).</summary>
+    public string? KeptSessionId { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SessionCutoff Cutoff => new(SessionsEndedAt, KeptSessionId);
+}
+
+/// <summary>
+/// The durable record of the user's last "end every session": sessions that started before
+/// <see cref="EndedAt"/>, but <see cref="KeptSessionId"/>, are over, whatever a session store still holds (a Redis
+/// that lost its data or a write comes back with sessions that were ended).
+/// </summary>
+public sealed record SessionCutoff(DateTime? EndedAt, string? KeptSessionId)
+{
+    public bool Ends(string sessionId, DateTimeOffset sessionCreatedAt) =>
+        EndedAt is { } endedAt && sessionId != KeptSessionId && sessionCreatedAt.UtcDateTime < endedAt;
 }
 
 /// <summary>What registration stores; an import may also keep the user's id from the system it comes from.</summary>

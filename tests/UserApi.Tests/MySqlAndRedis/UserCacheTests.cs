@@ -224,6 +224,11 @@ public sealed class UserCacheTests : IAsyncLifetime
             inner.SetDisabledAsync(id, disabled, now, cancellationToken);
 
         public Task DeleteAsync(User user, CancellationToken cancellationToken) => inner.DeleteAsync(user, cancellationToken);
+
+        public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken) =>
+            inner.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
+
+        public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => inner.ReadSessionCutoffAsync(id, cancellationToken);
     }
 
     private sealed class MeterFactory : System.Diagnostics.Metrics.IMeterFactory

@@ -89,5 +89,9 @@ public sealed class LocalUserCacheTests
         }
 
         public Task DeleteAsync(User user, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

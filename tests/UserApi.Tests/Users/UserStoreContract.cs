@@ -37,6 +37,40 @@ public abstract class UserStoreContract
     }
 
     [Fact]
+    public async Task EndingTheSessionsIsReadBackByTheNextLookUpAndPastEveryCache()
+    {
+        var user = await CreateAsync();
+        Assert.Null((await Store.FindByIdAsync(user.Id, None))!.SessionsEndedAt);
+        var endedAt = _now.AddSeconds(1);
+
+        await Store.EndSessionsAsync(user.Id, endedAt, "kept-session", None);
+
+        Assert.Equal(new SessionCutoff(endedAt, "kept-session"), await Store.ReadSessionCutoffAsync(user.Id, None));
+        Assert.Equal(new SessionCutoff(endedAt, "kept-session"), (await Store.FindByIdAsync(user.Id, None))!.Cutoff);
+        Assert.Equal(new SessionCutoff(endedAt, "kept-session"), (await Store.FindByUsernameAsync(user.UsernameNormalized, None))!.Cutoff);
+    }
+
+    [Fact]
+    public async Task AnEarlierEndingNeverReplacesALaterOne()
+    {
+        var user = await CreateAsync();
+        await Store.EndSessionsAsync(user.Id, _now.AddSeconds(2), "kept-session", None);
+
+        await Store.EndSessionsAsync(user.Id, _now.AddSeconds(1), null, None);
+
+        Assert.Equal(new SessionCutoff(_now.AddSeconds(2), "kept-session"), await Store.ReadSessionCutoffAsync(user.Id, None));
+    }
+
+    [Fact]
+    public async Task AnUnknownIdHasNoCutoffAndANewUserAnEmptyOne()
+    {
+        var user = await CreateAsync();
+
+        Assert.Null(await Store.ReadSessionCutoffAsync(GivenId(), None));
+        Assert.Equal(new SessionCutoff(null, null), await Store.ReadSessionCutoffAsync(user.Id, None));
+    }
+
+    [Fact]
     public async Task AnUnknownIdOrNameIsNotFoundAndStaysNotFound()
     {
         var id = GivenId();
