@@ -24,6 +24,9 @@ public sealed record Failure(string Code, string Title, IReadOnlyDictionary<stri
     public static Failure RateLimited(TimeSpan retryAfter) =>
         new(RateLimitedCode, "Too many failed attempts; try again later.", RetryAfter: retryAfter);
 
+    public static Failure TooManyRequests(TimeSpan retryAfter) =>
+        new(RateLimitedCode, "Too many requests; try again later.", RetryAfter: retryAfter);
+
     public static Failure Validation(string field, string problem) =>
         new(ValidationCode, "The request is not valid.", new Dictionary<string, string[]> { [field] = [$"{field} {problem}."] });
 

@@ -23,6 +23,7 @@ public sealed class UserApiMetrics
         Logins = meter.CreateCounter<long>("userapi.logins", description: "Logins, by outcome: succeeded or the error code (invalid_credentials, rate_limited, ...).");
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
         TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
+        RateLimitRejections = meter.CreateCounter<long>("userapi.rate_limit.rejections", description: "Requests refused with 429 by a rate limit, by limit (tokens, registrations, user_lookups).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
     }
 
@@ -41,4 +42,6 @@ public sealed class UserApiMetrics
     public Counter<long> TokenRejections { get; }
 
     public Counter<long> SessionsRevoked { get; }
+
+    public Counter<long> RateLimitRejections { get; }
 }

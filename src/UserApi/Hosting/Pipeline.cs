@@ -16,6 +16,8 @@ public static class Pipeline
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseAccessTokenAuthentication();
+        // After authentication: a look-up is counted against its caller.
+        app.UseRateLimiter();
         app.MapOperations();
         app.MapUserApiOpenApi();
         app.MapUserApi();
