@@ -10,9 +10,12 @@
 server_env=(DOTNET_ThreadPool_ForceMinWorkerThreads=20)
 
 # The service's arguments common to every benchmark. Benchmark traffic comes from one address: lift the
-# per-IP lock, keep everything else as shipped.
+# per-IP lock and the per-client rate limits out of reach (not off: each request still passes through the
+# limiter, as in production), keep everything else as shipped.
 secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop)
-userapi_args=(--Host=127.0.0.1 --Logging:LogLevel:Default=Warning --Security:MaxFailedLoginsPerIp=1000000 "${secrets[@]}")
+unreachable_limits=(--Security:MaxFailedLoginsPerIp=1000000 --Security:TokenRequestsPerMinute=1000000000
+  --Security:RegistrationsPerMinute=1000000000 --Security:UserLookupsPerMinute=1000000000)
+userapi_args=(--Host=127.0.0.1 --Logging:LogLevel:Default=Warning "${unreachable_limits[@]}" "${secrets[@]}")
 
 server_pid=""
 stop_server() {

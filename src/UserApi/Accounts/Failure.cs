@@ -26,6 +26,9 @@ public sealed record Failure(string Code, string Title, IReadOnlyDictionary<stri
     public static Failure RateLimited(TimeSpan retryAfter) =>
         new(RateLimitedCode, "Too many failed attempts; try again later.", RetryAfter: retryAfter);
 
+    public static Failure TooManyRequests(TimeSpan retryAfter) =>
+        new(RateLimitedCode, "Too many requests; try again later.", RetryAfter: retryAfter);
+
     /// <summary>The password-hashing queue is too long to admit the request; nothing was done.</summary>
     public static Failure Overloaded(TimeSpan retryAfter) =>
         new(OverloadedCode, "The service is busy hashing passwords; try again later.", RetryAfter: retryAfter);

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace UserApi.Configuration;
 
-/// <summary>The <c>Security</c> section: brute-force limits, trusted proxies, request size.</summary>
+/// <summary>The <c>Security</c> section: brute-force limits, request rate limits, trusted proxies, request size.</summary>
 public sealed class SecurityOptions
 {
     public const string SectionName = "Security";
@@ -18,6 +18,24 @@ public sealed class SecurityOptions
 
     /// <summary>Seconds of the first lock; each further failure doubles it, up to the window.</summary>
     public int LockoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Anonymous tokens (<c>POST /user/token</c>) one client network may mint per minute; 0: no limit. Generous: a token
+    /// is cheap to issue, and an office behind one NAT address may start hundreds of clients.
+    /// </summary>
+    public int TokenRequestsPerMinute { get; set; } = 300;
+
+    /// <summary>
+    /// Registrations one client network may attempt per minute; 0: no limit. Each costs a password hash, and a
+    /// <c>username_taken</c> answer tells whether a name exists: a slow enumeration oracle is the point.
+    /// </summary>
+    public int RegistrationsPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// <c>POST /user/info</c> look-ups one caller may make per minute (a registered user by id; anonymous tokens by
+    /// client network, since minting another is free); 0: no limit. Bounds walking the ids for every name.
+    /// </summary>
+    public int UserLookupsPerMinute { get; set; } = 600;
 
     /// <summary>
     /// Reverse proxies whose <c>X-Forwarded-For</c> is believed, nobody else's: addresses, or CIDR networks for
@@ -89,6 +107,19 @@ public sealed class SecurityOptionsValidator : Microsoft.Extensions.Options.IVal
         if (options.FailedLoginWindow < 1 || options.LockoutSeconds < 1)
         {
             problems.Add("Security.FailedLoginWindow and Security.LockoutSeconds must be positive numbers of seconds.");
+        }
+        var defaults = new SecurityOptions();
+        foreach (var (key, limit, byDefault) in new[]
+        {
+            (nameof(SecurityOptions.TokenRequestsPerMinute), options.TokenRequestsPerMinute, defaults.TokenRequestsPerMinute),
+            (nameof(SecurityOptions.RegistrationsPerMinute), options.RegistrationsPerMinute, defaults.RegistrationsPerMinute),
+            (nameof(SecurityOptions.UserLookupsPerMinute), options.UserLookupsPerMinute, defaults.UserLookupsPerMinute),
+        })
+        {
+            if (limit < 0)
+            {
+                problems.Add($"Security.{key} is {limit}: use a number of requests per minute, or 0 for no limit ({byDefault} is the default).");
+            }
         }
         if (options.MaxRequestBodyBytes < 1024)
         {

@@ -25,6 +25,7 @@ public sealed class UserApiMetrics
         Logins = meter.CreateCounter<long>("userapi.logins", description: "Logins, by outcome: succeeded or the error code (invalid_credentials, rate_limited, ...).");
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
         TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
+        RateLimitRejections = meter.CreateCounter<long>("userapi.rate_limit.rejections", description: "Requests refused with 429 by a rate limit, by limit (tokens, registrations, user_lookups).");
         HashingShed = meter.CreateCounter<long>("userapi.password_hashing.shed", description: "Logins, registrations and password changes refused with 503 overloaded, before any hashing, because the hashing queue's wait exceeded Security.MaxHashWait.");
         RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
         RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
@@ -46,6 +47,8 @@ public sealed class UserApiMetrics
     public Counter<long> TokenRejections { get; }
 
     public Counter<long> SessionsRevoked { get; }
+
+    public Counter<long> RateLimitRejections { get; }
 
     public Counter<long> HashingShed { get; }
 

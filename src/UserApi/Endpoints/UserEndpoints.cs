@@ -20,17 +20,19 @@ public static class UserEndpoints
     {
         var user = app.MapGroup("/user").WithTags("User");
 
-        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409, 503)
-            .CountsOutcomes(m => m.Registrations);
+        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409, 429, 503)
+            .CountsOutcomes(m => m.Registrations).RequireRateLimiting(RateLimits.Registrations);
         user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 429, 503)
             .CountsOutcomes(m => m.Logins);
         user.MapPost("/refresh", RefreshAsync).WithSummary("Rotate the refresh token: a new pair; a spent token ends the session (seed 003).").ReadsJson().ProducesProblems(401, 503)
             .CountsOutcomes(m => m.Refreshes);
-        user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404);
+        user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404, 429)
+            .RequireRateLimiting(RateLimits.Tokens);
 
         // go-zero's `@jwt Auth`: any valid access token, anonymous ones (seed 000) included.
         var authenticated = user.MapGroup("").RequireAuthorization().ProducesProblems(401, 503);
-        authenticated.MapPost("/info", GetUserAsync).WithSummary("A user's name by id (seed 000).").ReadsJson().ProducesProblems(404);
+        authenticated.MapPost("/info", GetUserAsync).WithSummary("A user's name by id (seed 000).").ReadsJson().ProducesProblems(404, 429)
+            .RequireRateLimiting(RateLimits.UserLookups);
 
         // Tokens of a registered user's session.
         var registered = authenticated.MapGroup("").RequireAuthorization(AccessTokenAuthentication.RegisteredUserPolicy).ProducesProblems(403);

@@ -11,7 +11,7 @@ namespace UserApi.Hosting;
 
 /// <summary>
 /// The one place that picks the backends: <c>CacheRedis</c> configured selects production mode (sessions,
-/// revocations, login counters and user-change announcements in Redis, the goctl-style user cache);
+/// revocations, login and rate-limit counters and user-change announcements in Redis, the goctl-style user cache);
 /// without it, embedded mode keeps them in process. Users are in SQL either way (SQLite or MySQL).
 /// The choice is made when the services are first resolved, so that tests can set the configuration.
 /// </summary>
@@ -28,6 +28,7 @@ public static class Backends
         services.AddPerBackend<ISessionStore, InMemorySessionStore, RedisSessionStore>();
         services.AddPerBackend<IRevocationFeed, LocalRevocationFeed, RedisRevocationFeed>();
         services.AddPerBackend<ILoginFailureStore, InMemoryLoginFailureStore, RedisLoginFailureStore>();
+        services.AddPerBackend<IRateLimitStore, InMemoryRateLimitStore, RedisRateLimitStore>();
         // First-level cache in process; in production mode over the Redis cache over SQL.
         services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())

@@ -17,6 +17,8 @@ public static class Pipeline
         app.UseManagementPort();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseAccessTokenAuthentication();
+        // After authentication: a look-up is counted against its caller.
+        app.UseRateLimiter();
         app.MapOperations();
         app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();

@@ -49,6 +49,7 @@ public static class ServiceRegistration
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
         services.AddAccessTokenAuthentication();
+        services.AddUserApiRateLimits();
 
         services.AddSingleton<Registration>();
         services.AddSingleton<Login>();

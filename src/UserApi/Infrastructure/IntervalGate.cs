@@ -13,4 +13,21 @@ public sealed class IntervalGate(TimeSpan interval)
         var next = Interlocked.Read(ref _nextTicks);
         return now.UtcTicks >= next && Interlocked.CompareExchange(ref _nextTicks, (now + interval).UtcTicks, next) == next;
     }
+
+    /// <summary>At most once per interval, removes the entries that <paramref name="expired"/> says are over at <paramref name="now"/>.</summary>
+    public void Sweep<TKey, TValue>(Dictionary<TKey, TValue> entries, DateTimeOffset now, Func<TValue, DateTimeOffset, bool> expired)
+        where TKey : notnull
+    {
+        if (!TryEnter(now))
+        {
+            return;
+        }
+        foreach (var (key, value) in entries)
+        {
+            if (expired(value, now))
+            {
+                entries.Remove(key);
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
     {
         lock (_entries)
         {
-            Sweep(now);
+            _sweep.Sweep(_entries, now, static (entry, now) => entry.ExpiresAt <= now);
             var failures = Live(key, now);
             // Below the limit nothing is locked, whatever the times: a parallel attempt may carry a later clock reading.
             if (failures.Count >= policy.Limit && now < failures.LastAttemptAt + policy.LockAfter(failures.Count))
@@ -63,21 +63,6 @@ public sealed class InMemoryLoginFailureStore(TimeProvider time) : ILoginFailure
 
     private LoginFailures Live(string key, DateTimeOffset now) =>
         _entries.TryGetValue(key, out var entry) && entry.ExpiresAt > now ? entry.Failures : default;
-
-    private void Sweep(DateTimeOffset now)
-    {
-        if (!_sweep.TryEnter(now))
-        {
-            return;
-        }
-        foreach (var (key, entry) in _entries)
-        {
-            if (entry.ExpiresAt <= now)
-            {
-                _entries.Remove(key);
-            }
-        }
-    }
 
     private sealed record Entry(LoginFailures Failures, DateTimeOffset ExpiresAt);
 }

@@ -253,6 +253,20 @@ public sealed class ConfigurationLoadingTests
         Assert.Equal(expected, Assert.Single(new SecurityOptionsValidator().Validate(null, security).Failures!));
     }
 
+    [Theory]
+    [InlineData(nameof(SecurityOptions.TokenRequestsPerMinute), "Security.TokenRequestsPerMinute is -1: use a number of requests per minute, or 0 for no limit (300 is the default).")]
+    [InlineData(nameof(SecurityOptions.RegistrationsPerMinute), "Security.RegistrationsPerMinute is -1: use a number of requests per minute, or 0 for no limit (20 is the default).")]
+    [InlineData(nameof(SecurityOptions.UserLookupsPerMinute), "Security.UserLookupsPerMinute is -1: use a number of requests per minute, or 0 for no limit (600 is the default).")]
+    public void ANegativeRateLimitIsRefusedAndZeroIsAccepted(string key, string expected)
+    {
+        var security = new SecurityOptions();
+        typeof(SecurityOptions).GetProperty(key)!.SetValue(security, -1);
+        Assert.Equal(expected, Assert.Single(new SecurityOptionsValidator().Validate(null, security).Failures!));
+
+        typeof(SecurityOptions).GetProperty(key)!.SetValue(security, 0);
+        Assert.True(new SecurityOptionsValidator().Validate(null, security).Succeeded);
+    }
+
     [Fact]
     public void AForwardLimitUnderOneIsRefused()
     {

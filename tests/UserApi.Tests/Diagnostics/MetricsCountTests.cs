@@ -24,10 +24,13 @@ public sealed partial class MetricsCountTests : IDisposable
         var before = await client.GetStringAsync("/metrics");
 
         var username = ApiClient.NewUsername();
-        await (await client.RegisterAsync(username)).AssertOkJsonAsync();
+        var id = (await (await client.RegisterAsync(username)).AssertOkJsonAsync()).GetProperty("id").GetInt64();
         await (await client.RegisterAsync(username)).AssertProblemAsync(HttpStatusCode.Conflict, "username_taken");
         await (await client.LoginAsync(username, "wrong password")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
         var first = (await (await client.LoginAsync(username)).Content.ReadFromJsonAsync<IssuedTokens>())!;
+        // The service allows one look-up a minute (below): the second is refused by the rate limit.
+        await (await client.PostJsonAsync("/user/info", $$"""{"userId":{{id}}}""", first.AccessToken)).AssertOkJsonAsync();
+        await (await client.PostJsonAsync("/user/info", $$"""{"userId":{{id}}}""", first.AccessToken)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
         var second = (await (await client.RefreshAsync(first.RefreshToken)).Content.ReadFromJsonAsync<IssuedTokens>())!;
         await (await client.RefreshAsync(second.RefreshToken)).AssertOkJsonAsync();
         // Two rotations old: neither the current token nor the one just replaced.
@@ -46,6 +49,8 @@ public sealed partial class MetricsCountTests : IDisposable
         Assert.Equal(1, Delta(before, after, "userapi_sessions_revoked_total", null, null));
         Assert.Equal(1, Delta(before, after, "userapi_access_token_rejections_total", "code", "token_invalid"));
         Assert.Equal(1, Delta(before, after, "userapi_access_token_rejections_total", "code", "session_revoked"));
+        Assert.Equal(1, Delta(before, after, "userapi_rate_limit_rejections_total", "limit", "user_lookups"));
+        Assert.Equal(0, Delta(before, after, "userapi_rate_limit_rejections_total", "limit", "registrations"));
         Assert.Equal(2, Delta(before, after, "http_server_request_duration_seconds_count", "http_route", "/user/login"));
         Assert.DoesNotContain("http_server_active_requests", after);
     }
@@ -59,6 +64,7 @@ public sealed partial class MetricsCountTests : IDisposable
             ["UserApi__Auth__AccessSecret"] = UserApiFactory.AccessSecret,
             ["UserApi__Auth__RefreshSecret"] = UserApiFactory.RefreshSecret,
             ["UserApi__DataSource"] = backend == "embedded" ? $"sqlite:{Path.Combine(_directory, "users.db")}" : TestServers.MySqlDataSource,
+            ["UserApi__Security__UserLookupsPerMinute"] = "1",
         };
         if (backend != "embedded")
         {

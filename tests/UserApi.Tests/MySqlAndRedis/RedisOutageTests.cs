@@ -27,4 +27,27 @@ public sealed class RedisOutageTests
         await Poll.UntilAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
         await (await client.LoginAsync(username)).AssertOkJsonAsync();
     }
+
+    [Fact]
+    public async Task RateLimitsAreCountedPerInstanceWhileRedisIsStopped()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        await using var app = new PrivateRedisBackend(redis.Host);
+        using var limited = app.WithSettings(("Security:TokenRequestsPerMinute", "2"));
+        var client = limited.CreateClient();
+        Task<HttpResponseMessage> TokenAsync()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/user/token");
+            request.Headers.Add(UserApiFactory.RemoteIpHeader, "198.51.100.70");
+            return client.SendAsync(request);
+        }
+        await (await TokenAsync()).AssertOkJsonAsync();
+
+        await redis.StopAsync();
+
+        // The instance's own count starts from nothing: the budget is per instance until Redis is back, never unlimited.
+        await (await TokenAsync()).AssertOkJsonAsync();
+        await (await TokenAsync()).AssertOkJsonAsync();
+        await (await TokenAsync()).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+    }
 }

@@ -22,16 +22,52 @@ public sealed class TwoInstanceTests(ITestOutputHelper output) : IDisposable
         ["UserApi__Logging__LogLevel__Default"] = "Warning",
     };
 
+    /// <summary>Two instances, each ready, with <paramref name="settings"/> (<c>UserApi__…</c> variables) on top of the common ones.</summary>
+    private async Task<Instances> StartTwoAsync(params (string Name, string Value)[] settings)
+    {
+        var (portA, portB) = (ServiceProcess.FreePort(), ServiceProcess.FreePort());
+        Dictionary<string, string> EnvironmentOf(int port)
+        {
+            var environment = Environment(port);
+            foreach (var (name, value) in settings)
+            {
+                environment[name] = value;
+            }
+            return environment;
+        }
+        var a = ServiceProcess.Start([], EnvironmentOf(portA), _directory);
+        var b = ServiceProcess.Start([], EnvironmentOf(portB), _directory);
+        var instances = new Instances(a, b, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{portA}") },
+            new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{portB}") });
+        try
+        {
+            await a.WaitUntilHealthyAsync($"http://127.0.0.1:{portA}/readyz", TimeSpan.FromSeconds(60));
+            await b.WaitUntilHealthyAsync($"http://127.0.0.1:{portB}/readyz", TimeSpan.FromSeconds(60));
+            return instances;
+        }
+        catch
+        {
+            await instances.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record Instances(ServiceProcess A, ServiceProcess B, HttpClient ClientA, HttpClient ClientB) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            ClientA.Dispose();
+            ClientB.Dispose();
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task ARevocationOnOneInstanceRejectsTheTokenOnTheOtherAtOnce()
     {
-        var (portA, portB) = (ServiceProcess.FreePort(), ServiceProcess.FreePort());
-        await using var a = ServiceProcess.Start([], Environment(portA), _directory);
-        await using var b = ServiceProcess.Start([], Environment(portB), _directory);
-        await a.WaitUntilHealthyAsync($"http://127.0.0.1:{portA}/readyz", TimeSpan.FromSeconds(60));
-        await b.WaitUntilHealthyAsync($"http://127.0.0.1:{portB}/readyz", TimeSpan.FromSeconds(60));
-        using var clientA = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{portA}") };
-        using var clientB = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{portB}") };
+        await using var instances = await StartTwoAsync();
+        var (clientA, clientB) = (instances.ClientA, instances.ClientB);
 
         // A session started on A is usable on B, and a refresh issued by A works on B.
         var (_, username, first) = await clientA.NewSessionAsync();
@@ -67,6 +103,49 @@ public sealed class TwoInstanceTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"disable -> first 401 on A: {(await TimeUntilRejectedAsync(clientA, victimAccess)).TotalMilliseconds:F1} ms");
         output.WriteLine($"disable -> first 401 on B: {(await TimeUntilRejectedAsync(clientB, victimAccess)).TotalMilliseconds:F1} ms");
         await (await clientB.UserInfoAsync(other.AccessToken)).AssertOkJsonAsync();
+    }
+
+    [Fact]
+    public async Task RateLimitsAreSharedByTwoInstancesOverOneRedis()
+    {
+        await using var instances = await StartTwoAsync(
+            ("UserApi__Security__TrustedProxies__0", "127.0.0.1"),
+            ("UserApi__Security__TokenRequestsPerMinute", "4"),
+            ("UserApi__Security__RegistrationsPerMinute", "2"),
+            ("UserApi__Security__UserLookupsPerMinute", "2"));
+        var (clientA, clientB) = (instances.ClientA, instances.ClientB);
+        // A client address of this test's own, forwarded by a trusted proxy (the test): no other test's requests share its counts.
+        var address = $"198.18.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
+        Task<HttpResponseMessage> Post(HttpClient client, string path, string json, string? accessToken = null)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Forwarded-For", address);
+            if (accessToken is not null)
+            {
+                request.Headers.Authorization = ApiClient.Bearer(accessToken);
+            }
+            return client.SendAsync(request);
+        }
+
+        foreach (var client in new[] { clientA, clientB, clientA, clientB })
+        {
+            await (await Post(client, "/user/token", "{}")).AssertOkJsonAsync();
+        }
+        await (await Post(clientA, "/user/token", "{}")).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        await (await Post(clientB, "/user/token", "{}")).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+
+        var username = ApiClient.NewUsername();
+        var id = (await (await Post(clientA, "/user/register", $$"""{"username":"{{username}}","password":"{{ApiClient.Password}}"}""")).AssertOkJsonAsync())
+            .GetProperty("id").GetInt64();
+        await (await Post(clientB, "/user/register", $$"""{"username":"{{ApiClient.NewUsername()}}","password":"{{ApiClient.Password}}"}""")).AssertOkJsonAsync();
+        var refused = await Post(clientA, "/user/register", $$"""{"username":"{{ApiClient.NewUsername()}}","password":"{{ApiClient.Password}}"}""");
+        await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.InRange(long.Parse(refused.Headers.GetValues("Retry-After").Single()), 1, 60);
+
+        var access = (await (await clientA.LoginAsync(username)).AssertOkJsonAsync()).GetProperty("accessToken").GetString()!;
+        await (await Post(clientA, "/user/info", $$"""{"userId":{{id}}}""", access)).AssertOkJsonAsync();
+        await (await Post(clientB, "/user/info", $$"""{"userId":{{id}}}""", access)).AssertOkJsonAsync();
+        await (await Post(clientA, "/user/info", $$"""{"userId":{{id}}}""", access)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     /// <summary>Polls until the token is refused; the bound is generous because this checks that it happens, not how fast.</summary>
