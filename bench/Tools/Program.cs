@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using UserApi.Configuration;
 using UserApi.Infrastructure;
@@ -109,7 +110,7 @@ static async Task<int> RedisMemoryAsync(string host, int sessions)
     var server = redis.GetServer(redis.GetEndPoints()[0]);
     await server.FlushDatabaseAsync();
     var before = await UsedMemoryAsync(server);
-    var store = new RedisSessionStore(redis);
+    var store = new RedisSessionStore(redis, Options.Create(new AuthOptions()));
     var now = DateTimeOffset.UtcNow;
     // A desktop Chrome user agent as browsers send it today (111 bytes).
     const string userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -136,7 +137,7 @@ static async Task<int> RedisMemoryAsync(string host, int sessions)
 static async Task<int> RedisClientAsync(string host, int seconds)
 {
     await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options([new RedisNodeOptions { Host = host }], "bench"));
-    var store = new RedisSessionStore(redis);
+    var store = new RedisSessionStore(redis, Options.Create(new AuthOptions()));
     var now = DateTimeOffset.UtcNow;
     var policy = new RotationPolicy(TimeSpan.FromSeconds(10), TimeSpan.Zero);
     var sessions = Enumerable.Range(0, 64).Select(i => new Session(Ids.New(), 2_000_000 + i, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "bench")).ToArray();
