@@ -30,6 +30,7 @@ public static class Backends
         services.AddPerBackend<ILoginFailureStore, InMemoryLoginFailureStore, RedisLoginFailureStore>();
         services.AddPerBackend<IRateLimitStore, InMemoryRateLimitStore, RedisRateLimitStore>();
         // First-level cache in process; in production mode over the Redis cache over SQL.
+        services.AddSingleton<UserCacheCleaner>();
         services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
             : sp.GetRequiredService<SqlUserStore>()));
