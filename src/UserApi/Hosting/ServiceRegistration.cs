@@ -62,6 +62,9 @@ public static class ServiceRegistration
         services.AddSingleton<UserImport>();
 
         services.AddHostedService<StartupTasks>();
+        // The whole stop: the unready delay, then in-flight requests (GracefulShutdown).
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownDelay + service.Value.ShutdownTimeout));
         services.AddOperations();
         services.AddUserApiOpenApi();
         services.ConfigureHttpJsonOptions(options =>
