@@ -14,9 +14,12 @@ public sealed class SqlUserChangeFeed(SqlDialect dialect, TimeProvider time) : I
     /// <summary>How long a recorded change is kept: a server reads it within a second, or was not running.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
 
+    private const long Overlap = 100;
+
     private readonly LocalUserChangeFeed _inProcess = new();
     private readonly string _origin = Ids.New();
     private readonly IntervalGate _prune = new(TimeSpan.FromMinutes(1));
+    private readonly HashSet<long> _recentlyRead = [];
     private long _readUpTo;
 
     public event Action<long>? Changed
@@ -37,8 +40,10 @@ public sealed class SqlUserChangeFeed(SqlDialect dialect, TimeProvider time) : I
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = dialect.CreateConnection();
-        _readUpTo = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT MAX(id) FROM user_changes", cancellationToken: cancellationToken)) ?? 0;
+        var last = await connection.QueryAsync<long>(new CommandDefinition(
+            $"SELECT id FROM user_changes ORDER BY id DESC LIMIT {Overlap}", cancellationToken: cancellationToken));
+        _recentlyRead.UnionWith(last);
+        _readUpTo = _recentlyRead.Count > 0 ? _recentlyRead.Max() : 0;
     }
 
     public async Task PublishAsync(long userId, CancellationToken cancellationToken)
@@ -53,13 +58,17 @@ public sealed class SqlUserChangeFeed(SqlDialect dialect, TimeProvider time) : I
     /// <summary>The users other processes changed since the last poll, each evicted (<see cref="Changed"/>) before it is returned.</summary>
     public async Task<IReadOnlyList<long>> PollAsync(CancellationToken cancellationToken)
     {
+        // MySQL may make an AUTO_INCREMENT id visible after a larger one (two inserts committing in the other
+        // order): the last ids read are read again, and what was already seen is skipped.
+        var from = Math.Max(0, _readUpTo - Overlap);
         await using var connection = dialect.CreateConnection();
         var rows = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(
-            "SELECT id AS Id, user_id AS UserId, origin AS Origin FROM user_changes WHERE id > @readUpTo ORDER BY id",
-            new { readUpTo = _readUpTo }, cancellationToken: cancellationToken))).ToList();
+            "SELECT id AS Id, user_id AS UserId, origin AS Origin FROM user_changes WHERE id > @from ORDER BY id",
+            new { from }, cancellationToken: cancellationToken))).Where(r => _recentlyRead.Add(r.Id)).ToList();
         if (rows.Count > 0)
         {
-            _readUpTo = rows[^1].Id;
+            _readUpTo = Math.Max(_readUpTo, rows[^1].Id);
+            _recentlyRead.RemoveWhere(id => id <= _readUpTo - Overlap);
         }
         var changed = rows.Where(r => r.Origin != _origin).Select(r => r.UserId).Distinct().ToList();
         foreach (var userId in changed)
