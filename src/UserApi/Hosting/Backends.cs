@@ -44,12 +44,13 @@ public static class Backends
         services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
             : sp.GetRequiredService<SqlUserStore>()));
-        // Registered before the server (which the host adds last), so that it stops after the server: see GracefulShutdown.
-        services.AddHostedService(sp => new GracefulShutdown(
+        services.AddSingleton(sp => new GracefulShutdown(
             sp.GetRequiredService<IOptions<ServiceOptions>>(),
             UsesRedis(sp) ? sp.GetRequiredService<UserCacheCleaner>() : null,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<GracefulShutdown>>()));
+        // Registered before the server (which the host adds last), so that it stops after the server: see GracefulShutdown.
+        services.AddHostedService(sp => sp.GetRequiredService<GracefulShutdown>());
         return services;
     }
 

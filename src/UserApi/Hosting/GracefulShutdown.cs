@@ -30,7 +30,13 @@ public sealed class GracefulShutdown(IOptions<ServiceOptions> options, UserCache
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => DrainCacheAsync();
+
+    /// <summary>
+    /// Writes the user-cache invalidations Redis refused earlier, for up to <see cref="DrainTimeout"/>: at the end of
+    /// the server's stop, and after a command (<c>disable</c>, <c>delete</c>, …), whose process exits at once.
+    /// </summary>
+    public async Task DrainCacheAsync()
     {
         if (cacheCleaner is not null)
         {

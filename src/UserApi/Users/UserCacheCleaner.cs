@@ -118,9 +118,6 @@ public sealed class UserCacheCleaner : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _retry.Dispose();
-        _flushing.Dispose();
-    }
+    // The semaphore is left to the collector: a retry already running may still release it.
+    public void Dispose() => _retry.Dispose();
 }
