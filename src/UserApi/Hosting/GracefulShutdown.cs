@@ -40,8 +40,9 @@ public sealed class GracefulShutdown(IOptions<ServiceOptions> options, UserCache
     {
         if (cacheCleaner is not null)
         {
-            // Not the host's token: in-flight requests may have used it up, and a lost invalidation serves a stale row for minutes.
-            using var drain = new CancellationTokenSource(DrainTimeout, time);
+            // Not the host's token: in-flight requests may have used it up, and a lost invalidation serves a stale row for
+            // minutes. Real time, not TimeProvider: the bound on the process's exit must hold under a clock a test stopped.
+            using var drain = new CancellationTokenSource(DrainTimeout);
             await cacheCleaner.DrainAsync(drain.Token);
         }
     }
