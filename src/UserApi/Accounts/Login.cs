@@ -36,12 +36,13 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         }
 
         var user = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
-        // Read before the hash, from the database: an ending of the user's sessions during the hash shows as a change.
-        // An unknown name reads too (no row), so that the answer's timing does not tell them apart.
-        var cutoff = normalized is null ? null : await users.ReadSessionCutoffAsync(user?.Id ?? 0, cancellationToken);
-        // An unknown name costs the same hash as a known one, so the answer's timing does not tell them apart.
-        var verification = user is null ? await hasher.VerifyDummyAsync(password!, cancellationToken) : await hasher.VerifyAsync(user.PasswordHash, password!, cancellationToken);
-        if (user is null || cutoff is null || verification == PasswordVerification.Failed || user.Disabled)
+        // The hash, the disabled flag and the cutoff come from the database, never from a cache (the Redis cache holds
+        // no hash), in the one query the cutoff needs anyway: read before the hash, so that an ending of the user's
+        // sessions during the hash shows as a change. An unknown name reads too (no row), and costs the same hash as a
+        // known one, so that the answer's timing does not tell them apart.
+        var credentials = normalized is null ? null : await users.ReadCredentialsAsync(user?.Id ?? 0, cancellationToken);
+        var verification = credentials is null ? await hasher.VerifyDummyAsync(password!, cancellationToken) : await hasher.VerifyAsync(credentials.PasswordHash, password!, cancellationToken);
+        if (user is null || credentials is null || verification == PasswordVerification.Failed || credentials.Disabled)
         {
             throttle.Failed(attempt);
             return Failure.InvalidCredentials;
@@ -52,7 +53,7 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
             await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(password!, cancellationToken), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);
         }
 
-        var session = await sessions.StartAsync(user.Id, cutoff, client.Ip, client.UserAgent, cancellationToken);
+        var session = await sessions.StartAsync(user.Id, credentials.Cutoff, client.Ip, client.UserAgent, cancellationToken);
         // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
         return session is null ? Failure.InvalidCredentials : tokens.Issue(user, session);
     }

@@ -47,7 +47,13 @@ public sealed class PasswordChange(
         {
             return Failure.RateLimited(wait);
         }
-        if (await hasher.VerifyAsync(user.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
+        // The hash is read from the database, past every cache (the Redis cache holds none).
+        var credentials = await users.ReadCredentialsAsync(user.Id, cancellationToken);
+        if (credentials is null)
+        {
+            return Failure.SessionRevoked;
+        }
+        if (await hasher.VerifyAsync(credentials.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
         {
             throttle.Failed(attempt);
             return Failure.WrongPassword;

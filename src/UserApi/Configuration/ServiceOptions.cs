@@ -19,6 +19,15 @@ public sealed class ServiceOptions
     public List<RedisNodeOptions> CacheRedis { get; set; } = [];
 
     public ManagementOptions Management { get; set; } = new();
+
+    /// <summary>
+    /// Seconds between SIGTERM (or any stop) and closing the listener, while <c>/readyz</c> already answers 503 and
+    /// requests are still served: a load balancer needs a probe interval or two to stop sending new ones. 0: none.
+    /// </summary>
+    public int ShutdownDelay { get; set; }
+
+    /// <summary>Seconds in-flight requests may take to finish once the listener is closed; longer ones are aborted.</summary>
+    public int ShutdownTimeout { get; set; } = 20;
 }
 
 /// <summary>

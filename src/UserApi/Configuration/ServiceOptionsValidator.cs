@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace UserApi.Configuration;
 
-/// <summary>Start-up checks of the top-level keys: Host, Port, DataSource, CacheRedis and Management.</summary>
+/// <summary>Start-up checks of the top-level keys: Host, Port, DataSource, CacheRedis, Management, ShutdownDelay and ShutdownTimeout.</summary>
 public sealed class ServiceOptionsValidator(IHostEnvironment environment) : IValidateOptions<ServiceOptions>
 {
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
@@ -29,6 +29,14 @@ public sealed class ServiceOptionsValidator(IHostEnvironment environment) : IVal
         if (options.Management.Host is { } managementHost && !IsListenableHost(managementHost))
         {
             problems.Add($"Management.Host '{managementHost}' is not an IP address, 'localhost' or '*': use e.g. 127.0.0.1, or leave it out to use Host.");
+        }
+        if (options.ShutdownDelay is < 0 or > 300)
+        {
+            problems.Add($"ShutdownDelay is {options.ShutdownDelay}: use a number of seconds from 0 to 300 (0 is the default; about two readiness-probe intervals behind a load balancer).");
+        }
+        if (options.ShutdownTimeout is < 0 or > 3600)
+        {
+            problems.Add($"ShutdownTimeout is {options.ShutdownTimeout}: use a number of seconds from 0 to 3600 (20 is the default).");
         }
         for (var i = 0; i < options.CacheRedis.Count; i++)
         {

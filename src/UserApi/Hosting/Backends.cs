@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using UserApi.Configuration;
@@ -12,7 +13,8 @@ namespace UserApi.Hosting;
 /// <summary>
 /// The one place that picks the backends: <c>CacheRedis</c> configured selects production mode (sessions,
 /// revocations, login and rate-limit counters and user-change announcements in Redis, the goctl-style user cache);
-/// without it, embedded mode keeps them in process. Users are in SQL either way (SQLite or MySQL).
+/// without it, embedded mode keeps them in process, and user changes are also recorded in SQL for a running server
+/// to pick up from the CLI. Users are in SQL either way (SQLite or MySQL).
 /// The choice is made when the services are first resolved, so that tests can set the configuration.
 /// </summary>
 public static class Backends
@@ -24,15 +26,31 @@ public static class Backends
             var options = sp.GetRequiredService<IOptions<ServiceOptions>>().Value;
             return RedisConnection.Connect(options.CacheRedis, options.Name);
         });
-        services.AddPerBackend<IUserChangeFeed, LocalUserChangeFeed, RedisUserChangeFeed>();
+        services.AddSingleton<SqlUserChangeFeed>();
+        services.AddSingleton<IUserChangeFeed>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisUserChangeFeed>(sp)
+            : sp.GetRequiredService<SqlUserChangeFeed>());
+        services.AddHostedService(sp => new EmbeddedChangeWatcher(
+            UsesRedis(sp) ? null : sp.GetRequiredService<SqlUserChangeFeed>(),
+            sp.GetRequiredService<SessionRevoker>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<EmbeddedChangeWatcher>>()));
         services.AddPerBackend<ISessionStore, InMemorySessionStore, RedisSessionStore>();
         services.AddPerBackend<IRevocationFeed, LocalRevocationFeed, RedisRevocationFeed>();
         services.AddPerBackend<ILoginFailureStore, InMemoryLoginFailureStore, RedisLoginFailureStore>();
         services.AddPerBackend<IRateLimitStore, InMemoryRateLimitStore, RedisRateLimitStore>();
         // First-level cache in process; in production mode over the Redis cache over SQL.
+        services.AddSingleton<UserCacheCleaner>();
         services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
             : sp.GetRequiredService<SqlUserStore>()));
+        services.AddSingleton(sp => new GracefulShutdown(
+            sp.GetRequiredService<IOptions<ServiceOptions>>(),
+            UsesRedis(sp) ? sp.GetRequiredService<UserCacheCleaner>() : null,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<GracefulShutdown>>()));
+        // Registered before the server (which the host adds last), so that it stops after the server: see GracefulShutdown.
+        services.AddHostedService(sp => sp.GetRequiredService<GracefulShutdown>());
         return services;
     }
 

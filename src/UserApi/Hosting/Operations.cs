@@ -20,7 +20,8 @@ public static class Operations
         services.AddHealthChecks()
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
             .AddCheck<RedisReadinessCheck>("redis", tags: [ReadyTag])
-            .AddCheck<RevocationReadinessCheck>("revocations", tags: [ReadyTag]);
+            .AddCheck<RevocationReadinessCheck>("revocations", tags: [ReadyTag])
+            .AddCheck<ShutdownReadinessCheck>("shutdown", tags: [ReadyTag]);
         return services;
     }
 

@@ -36,6 +36,8 @@ public static class ServiceRegistration
         services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<DataSource>()));
         services.AddSingleton<Migrations>();
         services.AddSingleton<SqlUserStore>();
+        // Before the backends' hosted services, which the host starts after it: they need the migrated schema.
+        services.AddHostedService<StartupTasks>();
         services.AddBackends();
 
         services.AddSingleton<RevocationList>();
@@ -61,7 +63,9 @@ public static class ServiceRegistration
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<UserImport>();
 
-        services.AddHostedService<StartupTasks>();
+        // The whole stop: the unready delay, then in-flight requests (GracefulShutdown).
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownDelay + service.Value.ShutdownTimeout));
         services.AddOperations();
         services.AddUserApiOpenApi();
         services.ConfigureHttpJsonOptions(options =>

@@ -38,6 +38,28 @@ public sealed class SessionRevoker(
         return ended.Ids;
     }
 
+    /// <summary>
+    /// Ends here what another process ended in the database (embedded mode: <c>user-api disable|delete</c> against a
+    /// running server, whose sessions live in its memory): every session of a user now gone or disabled, and the
+    /// sessions the user's durable cutoff ends. The user is read afresh: the change feed has evicted it.
+    /// </summary>
+    public async Task EndSessionsEndedElsewhereAsync(long userId, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(userId, cancellationToken);
+        if (user is null || user.Disabled)
+        {
+            MarkRevoked(await sessions.RevokeAllAsync(userId, null, cancellationToken));
+            return;
+        }
+        foreach (var session in await sessions.ListAsync(userId, time.GetUtcNow(), cancellationToken))
+        {
+            if (user.Cutoff.Ends(session.Id, session.CreatedAt))
+            {
+                await RevokeAsync(userId, session.Id, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>For sessions another store call ended (reuse, eviction): refuse their access tokens here too.</summary>
     public void MarkRevoked(EndedSessions ended)
     {

@@ -15,98 +15,129 @@ namespace UserApi.Users;
 /// username (the username key holds the id, as goctl's unique-index keys hold the primary key), a
 /// <c>"*"</c> placeholder for rows that do not exist (cache-penetration guard), expiries with ±5 % jitter
 /// (no avalanche of simultaneous expiries), one database load per key however many callers miss at once
-/// (single flight), and deletion of the affected keys after every committed write.
+/// (single flight), and invalidation of the affected keys after every committed write (<see cref="UserCacheCleaner"/>).
 /// </summary>
 /// <remarks>
-/// Redis failures never fail a read: the row comes from the database and the cache is bypassed for a few
-/// seconds. A key that could not be deleted after a write is remembered and deleted before the cache is
-/// read again, so nothing stale is served once Redis is back. (Microsoft's HybridCache was considered; it
-/// has no not-found placeholder with its own expiry and stores its own binary format, not goctl's keys.)
+/// A loaded row is written back only if the key still holds what the reader found before loading (nothing, or the
+/// same tombstone): a write committed meanwhile has left a new tombstone, and the stale copy does not land. Rows live
+/// minutes, not goctl's 7 days, which bounds what an invalidation lost for good (a process killed while Redis was
+/// away) can serve; the password hash is not cached at all (<see cref="Credentials"/> are read from the database).
+/// Redis failures never fail a read: the row comes from the database and the cache is bypassed for a few seconds;
+/// an invalidation Redis refused is retried before the cache is read again and every second.
+/// (Microsoft's HybridCache was considered; it has no not-found placeholder with its own expiry and stores its
+/// own binary format, not goctl's keys.)
 /// </remarks>
-public sealed class CachedUserStore(
-    IUserStore database,
-    IConnectionMultiplexer redis,
-    TimeProvider time,
-    UserApiMetrics metrics,
-    ILogger<CachedUserStore> logger) : IUserStore
+public sealed class CachedUserStore : IUserStore
 {
-    /// <summary>goctl's defaults: rows for 7 days, "not found" for 1 minute.</summary>
-    public static readonly TimeSpan Expiry = TimeSpan.FromDays(7);
+    /// <summary>Rows for 5 minutes (see docs/design.md §4.2), "not found" for 1 minute.</summary>
+    public static readonly TimeSpan Expiry = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan NotFoundExpiry = TimeSpan.FromMinutes(1);
     public const double ExpiryDeviation = 0.05;
     public const string NotFoundPlaceholder = "*";
 
     private static readonly TimeSpan OutageBypass = TimeSpan.FromSeconds(5);
 
+    /// <summary>Stores the loaded payload only if the key still holds what was read before the load (ARGV[1], empty: nothing).</summary>
+    private static readonly RedisScript WriteBackScript = new(
+        """
+        local current = redis.call('GET', KEYS[1])
+        if (current or '') ~= ARGV[1] then
+          return 0
+        end
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        return 1
+        """);
+
+    private readonly IUserStore _database;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly UserCacheCleaner _cleaner;
+    private readonly TimeProvider _time;
+    private readonly UserApiMetrics _metrics;
+    private readonly ILogger<CachedUserStore> _logger;
     private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _flights = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _pendingDeletes = new(StringComparer.Ordinal);
     private long _bypassUntilTicks;
+
+    public CachedUserStore(IUserStore database, IConnectionMultiplexer redis, UserCacheCleaner cleaner, TimeProvider time, UserApiMetrics metrics, ILogger<CachedUserStore> logger)
+    {
+        _database = database;
+        _redis = redis;
+        _cleaner = cleaner;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        cleaner.Failed += Failed;
+    }
 
     public async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
     {
         var payload = await GetOrLoadAsync(RedisKeys.UserById(id), async () =>
-            await database.FindByIdAsync(id, CancellationToken.None) is { } user ? Serialize(user) : null);
+            await _database.FindByIdAsync(id, CancellationToken.None) is { } user ? Serialize(user) : null);
         return payload is null ? null : Deserialize(payload);
     }
 
     public async Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken)
     {
         var payload = await GetOrLoadAsync(RedisKeys.UserByUsername(usernameNormalized), async () =>
-            (await database.FindByUsernameAsync(usernameNormalized, CancellationToken.None))?.Id.ToString(CultureInfo.InvariantCulture));
+            (await _database.FindByUsernameAsync(usernameNormalized, CancellationToken.None))?.Id.ToString(CultureInfo.InvariantCulture));
         return payload is null ? null : await FindByIdAsync(long.Parse(payload, CultureInfo.InvariantCulture), cancellationToken);
     }
 
     public async Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken)
     {
-        var created = await database.CreateAsync(user, cancellationToken);
+        var created = await _database.CreateAsync(user, cancellationToken);
         if (created is not null)
         {
             // Both keys may hold the not-found placeholder from an earlier look-up.
-            await DeleteAsync(RedisKeys.UserByUsername(created.UsernameNormalized), RedisKeys.UserById(created.Id));
+            await _cleaner.InvalidateAsync(RedisKeys.UserByUsername(created.UsernameNormalized), RedisKeys.UserById(created.Id));
         }
         return created;
     }
 
     public async Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken)
     {
-        await database.UpdatePasswordHashAsync(id, passwordHash, passwordChanged, now, cancellationToken);
-        await DeleteAsync(RedisKeys.UserById(id));
+        await _database.UpdatePasswordHashAsync(id, passwordHash, passwordChanged, now, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
     }
 
     public async Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken)
     {
-        await database.SetDisabledAsync(id, disabled, now, cancellationToken);
-        await DeleteAsync(RedisKeys.UserById(id));
+        await _database.SetDisabledAsync(id, disabled, now, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
     }
 
     public async Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
     {
-        await database.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
-        await DeleteAsync(RedisKeys.UserById(id));
+        await _database.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
     }
 
     public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) =>
-        database.ReadSessionCutoffAsync(id, cancellationToken);
+        _database.ReadSessionCutoffAsync(id, cancellationToken);
+
+    public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) =>
+        _database.ReadCredentialsAsync(id, cancellationToken);
 
     public async Task DeleteAsync(User user, CancellationToken cancellationToken)
     {
-        await database.DeleteAsync(user, cancellationToken);
-        await DeleteAsync(RedisKeys.UserById(user.Id), RedisKeys.UserByUsername(user.UsernameNormalized));
+        await _database.DeleteAsync(user, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(user.Id), RedisKeys.UserByUsername(user.UsernameNormalized));
     }
 
     /// <summary>The cached payload of a key, or the loaded one (null: the row does not exist).</summary>
     private async Task<string?> GetOrLoadAsync(RedisKey key, Func<Task<string?>> load)
     {
+        string? seen = null;
         if (await CacheUsableAsync())
         {
             try
             {
-                var cached = await redis.GetDatabase().StringGetAsync(key);
-                if (cached.HasValue)
+                var cached = await _redis.GetDatabase().StringGetAsync(key);
+                if (cached.HasValue && !UserCacheCleaner.IsTombstone(cached))
                 {
-                    metrics.CacheHits.Add(1);
+                    _metrics.CacheHits.Add(1);
                     return cached == NotFoundPlaceholder ? null : (string?)cached;
                 }
+                seen = cached.HasValue ? (string)cached! : "";
             }
             catch (Exception e) when (StoreOutage.IsRedis(e))
             {
@@ -114,26 +145,32 @@ public sealed class CachedUserStore(
             }
         }
 
-        metrics.CacheMisses.Add(1);
-        var flight = _flights.GetOrAdd(key!, _ => new Lazy<Task<string?>>(() => LoadAndStoreAsync(key, load)));
+        _metrics.CacheMisses.Add(1);
+        // Callers that saw different tombstones do not share a load: one that began before a write may not answer
+        // a caller who saw the write's tombstone.
+        var flightKey = $"{(string)key!}\n{seen}";
+        var flight = _flights.GetOrAdd(flightKey, _ => new Lazy<Task<string?>>(() => LoadAndStoreAsync(key, seen, load)));
         try
         {
             return await flight.Value;
         }
         finally
         {
-            _flights.TryRemove(KeyValuePair.Create((string)key!, flight));
+            _flights.TryRemove(KeyValuePair.Create(flightKey, flight));
         }
     }
 
-    private async Task<string?> LoadAndStoreAsync(RedisKey key, Func<Task<string?>> load)
+    /// <summary>Loads the payload and writes it back unless the key changed since <paramref name="seen"/> was read (null: Redis was not read).</summary>
+    private async Task<string?> LoadAndStoreAsync(RedisKey key, string? seen, Func<Task<string?>> load)
     {
         var payload = await load();
-        if (await CacheUsableAsync())
+        if (seen is not null && await CacheUsableAsync())
         {
             try
             {
-                await redis.GetDatabase().StringSetAsync(key, payload ?? NotFoundPlaceholder, payload is null ? NotFoundExpiry : Jittered(Expiry));
+                var expiry = payload is null ? NotFoundExpiry : Jittered(Expiry);
+                await WriteBackScript.EvaluateAsync(_redis.GetDatabase(), [key],
+                    [seen, payload ?? NotFoundPlaceholder, (long)expiry.TotalMilliseconds]);
             }
             catch (Exception e) when (StoreOutage.IsRedis(e))
             {
@@ -143,51 +180,20 @@ public sealed class CachedUserStore(
         return payload;
     }
 
-    private async Task DeleteAsync(params RedisKey[] keys)
-    {
-        foreach (var key in keys)
-        {
-            _pendingDeletes[key!] = 0;
-        }
-        await FlushPendingDeletesAsync();
-    }
-
-    /// <summary>Deletes every key a write invalidated; false while Redis cannot be reached.</summary>
-    private async Task<bool> FlushPendingDeletesAsync()
-    {
-        try
-        {
-            // One command per key: the keys live in different Redis Cluster slots.
-            var database = redis.GetDatabase();
-            var keys = _pendingDeletes.Keys.ToList();
-            await Task.WhenAll(keys.Select(k => database.KeyDeleteAsync(k)));
-            foreach (var key in keys)
-            {
-                _pendingDeletes.TryRemove(key, out _);
-            }
-            return true;
-        }
-        catch (Exception e) when (StoreOutage.IsRedis(e))
-        {
-            Failed(e);
-            return false;
-        }
-    }
-
     private async ValueTask<bool> CacheUsableAsync()
     {
-        if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _bypassUntilTicks))
+        if (_time.GetUtcNow().UtcTicks < Interlocked.Read(ref _bypassUntilTicks))
         {
             return false;
         }
-        return _pendingDeletes.IsEmpty || await FlushPendingDeletesAsync();
+        return _cleaner.IsEmpty || await _cleaner.FlushAsync();
     }
 
     private void Failed(Exception exception)
     {
-        metrics.CacheErrors.Add(1);
-        Interlocked.Exchange(ref _bypassUntilTicks, (time.GetUtcNow() + OutageBypass).UtcTicks);
-        logger.LogWarning("User cache unavailable, reading from the database for {Seconds} s: {Error}", OutageBypass.TotalSeconds, exception.Message);
+        _metrics.CacheErrors.Add(1);
+        Interlocked.Exchange(ref _bypassUntilTicks, (_time.GetUtcNow() + OutageBypass).UtcTicks);
+        _logger.LogWarning("User cache unavailable, reading from the database for {Seconds} s: {Error}", OutageBypass.TotalSeconds, exception.Message);
     }
 
     public static TimeSpan Jittered(TimeSpan expiry) =>

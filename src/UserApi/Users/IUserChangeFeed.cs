@@ -17,7 +17,7 @@ public interface IUserChangeFeed
     Task PublishAsync(long userId, CancellationToken cancellationToken);
 }
 
-/// <summary>Embedded mode: one process, so the local eviction is all there is.</summary>
+/// <summary>Announcements within this process only (embedded mode's part of <see cref="SqlUserChangeFeed"/>).</summary>
 public sealed class LocalUserChangeFeed : IUserChangeFeed
 {
     private long _version;

@@ -21,4 +21,7 @@ public interface IUserStore
 
     /// <summary>The user's <see cref="SessionCutoff"/> as the database holds it now, past every cache; null when there is no such user.</summary>
     Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>The user's <see cref="Credentials"/> as the database holds them now, past every cache; null when there is no such user.</summary>
+    Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken);
 }

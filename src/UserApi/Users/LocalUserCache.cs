@@ -81,6 +81,9 @@ public sealed class LocalUserCache : IUserStore
     public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) =>
         _inner.ReadSessionCutoffAsync(id, cancellationToken);
 
+    public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) =>
+        _inner.ReadCredentialsAsync(id, cancellationToken);
+
     private async Task ChangedAsync(long id, CancellationToken cancellationToken)
     {
         Evict(id);

@@ -52,6 +52,23 @@ public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
             """
             ALTER TABLE users ADD COLUMN sessions_ended_at DATETIME(6) NULL, ADD COLUMN kept_session_id VARCHAR(64) NULL;
             """),
+        new(3, "record user changes for a running embedded server to watch",
+            """
+            CREATE TABLE user_changes (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id INTEGER NOT NULL,
+                origin TEXT NOT NULL,
+                changed_at TEXT NOT NULL
+            );
+            """,
+            """
+            CREATE TABLE user_changes (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                user_id BIGINT NOT NULL,
+                origin VARCHAR(32) NOT NULL,
+                changed_at DATETIME(6) NOT NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            """),
     ];
 
     /// <summary>Applies every migration not yet recorded in <c>schema_migrations</c>; returns how many ran.</summary>

@@ -8,8 +8,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
 {
     private const string SelectUser =
         """
-        SELECT id AS Id, username AS Username, username_normalized AS UsernameNormalized, password_hash AS PasswordHash,
-               role AS Role, disabled AS Disabled, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        SELECT id AS Id, username AS Username, username_normalized AS UsernameNormalized, role AS Role, disabled AS Disabled, created_at AS CreatedAt, updated_at AS UpdatedAt,
                password_changed_at AS PasswordChangedAt, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId
         FROM users
         """;
@@ -45,7 +44,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
                 SELECT {insertedId};
                 """,
                 user, cancellationToken: cancellationToken));
-            return new User(id, user.Username, user.UsernameNormalized, user.PasswordHash, user.Role, user.Disabled, user.CreatedAt, user.CreatedAt, user.CreatedAt);
+            return new User(id, user.Username, user.UsernameNormalized, user.Role, user.Disabled, user.CreatedAt, user.CreatedAt, user.CreatedAt);
         }
         catch (DbException e) when (dialect.IsUniqueViolation(e))
         {
@@ -96,10 +95,30 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         return row is null ? null : new SessionCutoff(AsUtc(row.SessionsEndedAt), row.KeptSessionId);
     }
 
+    public async Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        var row = await connection.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(
+            """
+            SELECT password_hash AS PasswordHash, disabled AS Disabled, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId
+            FROM users WHERE id = @id
+            """,
+            new { id }, cancellationToken: cancellationToken));
+        return row is null ? null : new Credentials(row.PasswordHash, row.Disabled, new SessionCutoff(AsUtc(row.SessionsEndedAt), row.KeptSessionId));
+    }
+
     private static DateTime? AsUtc(DateTime? time) => time is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
 
     private sealed class CutoffRow
     {
+        public DateTime? SessionsEndedAt { get; init; }
+        public string? KeptSessionId { get; init; }
+    }
+
+    private sealed class CredentialsRow
+    {
+        public string PasswordHash { get; init; } = "";
+        public bool Disabled { get; init; }
         public DateTime? SessionsEndedAt { get; init; }
         public string? KeptSessionId { get; init; }
     }
@@ -109,7 +128,6 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         public long Id { get; init; }
         public string Username { get; init; } = "";
         public string UsernameNormalized { get; init; } = "";
-        public string PasswordHash { get; init; } = "";
         public string Role { get; init; } = "";
         public bool Disabled { get; init; }
         public DateTime CreatedAt { get; init; }
@@ -118,7 +136,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         public DateTime? SessionsEndedAt { get; init; }
         public string? KeptSessionId { get; init; }
 
-        public User ToUser() => new(Id, Username, UsernameNormalized, PasswordHash, Role, Disabled,
+        public User ToUser() => new(Id, Username, UsernameNormalized, Role, Disabled,
             DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc),
             DateTime.SpecifyKind(PasswordChangedAt, DateTimeKind.Utc))
         {

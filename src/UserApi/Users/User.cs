@@ -1,11 +1,14 @@
 namespace UserApi.Users;
 
-/// <summary>A row of the <c>users</c> table. Never serialised to a client: responses are built from it.</summary>
+/// <summary>
+/// A row of the <c>users</c> table, without its password hash: the row is cached (in process and in Redis), the hash
+/// is read past every cache only where a password is verified (<see cref="Credentials"/>). Never serialised to a
+/// client: responses are built from it.
+/// </summary>
 public sealed record User(
     long Id,
     string Username,
     string UsernameNormalized,
-    string PasswordHash,
     string Role,
     bool Disabled,
     DateTime CreatedAt,
@@ -34,6 +37,12 @@ public sealed record SessionCutoff(DateTime? EndedAt, string? KeptSessionId)
     public bool Ends(string sessionId, DateTimeOffset sessionCreatedAt) =>
         EndedAt is { } endedAt && sessionId != KeptSessionId && sessionCreatedAt.UtcDateTime < endedAt;
 }
+
+/// <summary>
+/// What a password is checked against, as the database holds it now: the hash, whether the account is disabled, and
+/// its <see cref="SessionCutoff"/>, read in one query past every cache.
+/// </summary>
+public sealed record Credentials(string PasswordHash, bool Disabled, SessionCutoff Cutoff);
 
 /// <summary>What registration stores; an import may also keep the user's id from the system it comes from.</summary>
 public sealed record NewUser(string Username, string UsernameNormalized, string PasswordHash, string Role, DateTime CreatedAt)

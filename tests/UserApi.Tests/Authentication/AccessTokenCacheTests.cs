@@ -25,7 +25,7 @@ public sealed class AccessTokenCacheTests
         }), _time);
         _cache = new AccessTokenCache(_tokens, _time);
         var now = _time.GetUtcNow();
-        var user = new User(7, "alice", "alice", "$argon2id$", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
+        var user = new User(7, "alice", "alice", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
         var session = new Session(Ids.New(), 7, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "test");
         _pair = _tokens.Issue(user, session);
     }

@@ -206,7 +206,11 @@ public sealed class ConfigurationLoadingTests
             DataSource = "root:pw@tcp(h:x)/db",
             CacheRedis = [new RedisNodeOptions { Host = "", Type = "sentinel" }],
             Management = new ManagementOptions { Port = 70000, Host = "metrics.local" },
+            ShutdownDelay = -1,
+            ShutdownTimeout = 3601,
         });
+        Assert.Contains("ShutdownDelay is -1: use a number of seconds from 0 to 300 (0 is the default; about two readiness-probe intervals behind a load balancer).", problems);
+        Assert.Contains("ShutdownTimeout is 3601: use a number of seconds from 0 to 3600 (20 is the default).", problems);
         Assert.Contains(problems, p => p.StartsWith("Port is 70000"));
         Assert.Contains(problems, p => p.StartsWith("Management.Port is 70000"));
         Assert.Contains(problems, p => p.StartsWith("Management.Host 'metrics.local'"));

@@ -158,6 +158,10 @@ public sealed class ImportTests(EmbeddedBackend app) : IClassFixture<EmbeddedBac
         return result.Value!;
     }
 
-    private async Task<string> StoredHashAsync(string username) =>
-        (await app.Services.GetRequiredService<IUserStore>().FindByUsernameAsync(Username.Normalize(username)!, CancellationToken.None))!.PasswordHash;
+    private async Task<string> StoredHashAsync(string username)
+    {
+        var users = app.Services.GetRequiredService<IUserStore>();
+        var user = await users.FindByUsernameAsync(Username.Normalize(username)!, CancellationToken.None);
+        return (await users.ReadCredentialsAsync(user!.Id, CancellationToken.None))!.PasswordHash;
+    }
 }

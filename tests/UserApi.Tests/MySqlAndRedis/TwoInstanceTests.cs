@@ -102,6 +102,9 @@ public sealed class TwoInstanceTests(ITestOutputHelper output) : IDisposable
         }
         output.WriteLine($"disable -> first 401 on A: {(await TimeUntilRejectedAsync(clientA, victimAccess)).TotalMilliseconds:F1} ms");
         output.WriteLine($"disable -> first 401 on B: {(await TimeUntilRejectedAsync(clientB, victimAccess)).TotalMilliseconds:F1} ms");
+        // /user/sessions reads no user row: the access-token check itself refuses the ended session, on both instances.
+        await (await clientA.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", victimAccess)).AssertInvalidTokenAsync("session_revoked");
+        await (await clientB.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", victimAccess)).AssertInvalidTokenAsync("session_revoked");
         await (await clientB.UserInfoAsync(other.AccessToken)).AssertOkJsonAsync();
     }
 

@@ -47,16 +47,64 @@ public sealed class UserCacheTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ARowIsCachedWithAJitteredExpiry()
+    public async Task ARowIsCachedForMinutesWithAJitteredExpiryAndWithoutItsPasswordHash()
     {
         var (cache, counter, redis) = await CacheOnAsync(TestServers.Redis);
         var user = await CreateUserAsync(cache);
         var found = await cache.FindByIdAsync(user.Id, default);
         Assert.Equal(user.Username, found!.Username);
         var ttl = (await redis.GetDatabase().KeyTimeToLiveAsync(RedisKeys.UserById(user.Id)))!.Value;
+        Assert.Equal(TimeSpan.FromMinutes(5), CachedUserStore.Expiry);
         Assert.InRange(ttl, CachedUserStore.Expiry * 0.95 - TimeSpan.FromSeconds(5), CachedUserStore.Expiry * 1.05);
+        var payload = (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id));
+        Assert.Contains(user.Username, payload);
+        Assert.DoesNotContain("argon2id", payload);
+        Assert.DoesNotContain("passwordHash", payload);
 
         Assert.Equal(user.Id, (await cache.FindByIdAsync(user.Id, default))!.Id);
+        Assert.Equal(1, counter.Queries);
+    }
+
+    [Fact]
+    public async Task AStaleWriteBackAfterAnUpdateDoesNotLand()
+    {
+        // goctl's race, made deterministic: a reader loads the row, the row is disabled and its key invalidated,
+        // then the reader tries to store what it loaded.
+        var (cache, counter, redis) = await CacheOnAsync(TestServers.Redis);
+        var user = await CreateUserAsync(cache);
+        var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        counter.AfterLoad = async () =>
+        {
+            counter.AfterLoad = null;
+            loaded.SetResult();
+            await release.Task;
+        };
+        var staleRead = cache.FindByIdAsync(user.Id, default);
+        await loaded.Task;
+
+        await cache.SetDisabledAsync(user.Id, true, DateTime.UtcNow, default);
+        release.SetResult();
+        Assert.False((await staleRead)!.Disabled);
+
+        var held = (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id));
+        Assert.StartsWith("!", held);
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.Disabled);
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.Disabled);
+        Assert.Equal(2, counter.Queries);
+    }
+
+    [Fact]
+    public async Task AReadThatSawNoWriteStoresItsRowOverTheTombstone()
+    {
+        var (cache, counter, redis) = await CacheOnAsync(TestServers.Redis);
+        var user = await CreateUserAsync(cache);
+        await cache.SetDisabledAsync(user.Id, true, DateTime.UtcNow, default);
+        Assert.StartsWith("!", (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id)));
+
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.Disabled);
+        Assert.StartsWith("{", (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id)));
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.Disabled);
         Assert.Equal(1, counter.Queries);
     }
 
@@ -88,26 +136,30 @@ public sealed class UserCacheTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AWriteDeletesTheCachedRow()
+    public async Task AWriteLeavesATombstoneInPlaceOfTheCachedRow()
     {
         var (cache, counter, redis) = await CacheOnAsync(TestServers.Redis);
         var user = await CreateUserAsync(cache);
         await cache.FindByIdAsync(user.Id, default);
-        await cache.UpdatePasswordHashAsync(user.Id, "$argon2id$changed", passwordChanged: true, DateTime.UtcNow, default);
-        Assert.False(await redis.GetDatabase().KeyExistsAsync(RedisKeys.UserById(user.Id)));
-        Assert.Equal("$argon2id$changed", (await cache.FindByIdAsync(user.Id, default))!.PasswordHash);
+        var changedAt = DateTime.UtcNow.AddSeconds(1);
+        await cache.UpdatePasswordHashAsync(user.Id, "$argon2id$changed", passwordChanged: true, changedAt, default);
+        var tombstone = (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id));
+        Assert.StartsWith("!", tombstone);
+        Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(RedisKeys.UserById(user.Id)))!.Value, TimeSpan.FromSeconds(1), UserCacheCleaner.TombstoneLifetime);
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.PasswordChangedAt > user.PasswordChangedAt);
+        Assert.Equal("$argon2id$changed", (await cache.ReadCredentialsAsync(user.Id, default))!.PasswordHash);
         Assert.Equal(2, counter.Queries);
     }
 
     [Fact]
-    public async Task DeletingAUserDeletesBothOfItsKeys()
+    public async Task DeletingAUserInvalidatesBothOfItsKeys()
     {
         var (cache, _, redis) = await CacheOnAsync(TestServers.Redis);
         var user = await CreateUserAsync(cache);
         await cache.FindByUsernameAsync(user.UsernameNormalized, default);
         await cache.DeleteAsync(user, default);
-        Assert.False(await redis.GetDatabase().KeyExistsAsync(RedisKeys.UserById(user.Id)));
-        Assert.False(await redis.GetDatabase().KeyExistsAsync(RedisKeys.UserByUsername(user.UsernameNormalized)));
+        Assert.StartsWith("!", (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id)));
+        Assert.StartsWith("!", (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserByUsername(user.UsernameNormalized)));
         Assert.Null(await cache.FindByIdAsync(user.Id, default));
         Assert.Null(await cache.FindByUsernameAsync(user.UsernameNormalized, default));
     }
@@ -163,18 +215,69 @@ public sealed class UserCacheTests : IAsyncLifetime
         await cache.FindByIdAsync(user.Id, default);
         Assert.True(await redis.GetDatabase().KeyExistsAsync(RedisKeys.UserById(user.Id)));
 
-        // Redis stops answering while the row changes: the delete after the write cannot reach it.
+        // Redis stops answering while the row changes: the invalidation after the write cannot reach it.
         server.Freeze();
-        await cache.UpdatePasswordHashAsync(user.Id, "$argon2id$changed-during-outage", passwordChanged: true, DateTime.UtcNow, default);
+        await cache.SetDisabledAsync(user.Id, true, DateTime.UtcNow, default);
         server.Thaw();
-        _time.Advance(TimeSpan.FromMinutes(1));
 
-        // The old row is still in Redis, but the pending delete runs before the cache is read again.
-        Assert.Equal("$argon2id$changed-during-outage", (await cache.FindByIdAsync(user.Id, default))!.PasswordHash);
-        Assert.Equal("$argon2id$changed-during-outage", (await cache.FindByIdAsync(user.Id, default))!.PasswordHash);
+        // The old row is still in Redis, but the pending invalidation runs before the cache is read again.
+        _time.Advance(TimeSpan.FromSeconds(6));
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.Disabled);
+        Assert.True((await cache.FindByIdAsync(user.Id, default))!.Disabled);
+    }
+
+    [Fact]
+    public async Task AnInvalidationRedisRefusedIsRetriedOnATimerWithoutAnyRead()
+    {
+        var (redis, key) = await CachedRowWhoseInvalidationWasRefusedAsync();
+
+        // Another instance reads Redis directly: only the timer can correct what it would be served.
+        await Poll.UntilAsync(async () =>
+        {
+            _time.Advance(UserCacheCleaner.RetryInterval);
+            return ((string?)await redis.GetDatabase().StringGetAsync(key))?.StartsWith('!') == true;
+        }, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task PendingInvalidationsAreWrittenWhenTheProcessDrainsThem()
+    {
+        var (redis, key) = await CachedRowWhoseInvalidationWasRefusedAsync();
+
+        await _cleaner!.DrainAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+        Assert.Equal(0, _cleaner.PendingCount);
+        Assert.StartsWith("!", (string?)await redis.GetDatabase().StringGetAsync(key));
+    }
+
+    /// <summary>
+    /// A cached row, then a write whose invalidation Redis refused: SET and its forms refused by an ACL for the
+    /// moment, a blip that loses the write for sure (a frozen server would run the command the client gave up on as
+    /// soon as it is thawed). Returns the key, still holding the old row, with its invalidation pending.
+    /// </summary>
+    private async Task<(IConnectionMultiplexer Redis, RedisKey Key)> CachedRowWhoseInvalidationWasRefusedAsync()
+    {
+        var server = await RedisServerProcess.StartAsync();
+        _disposables.Add(server);
+        var (cache, _, redis) = await CacheOnAsync(server.Host);
+        var user = await CreateUserAsync(cache);
+        await cache.FindByIdAsync(user.Id, default);
+
+        await RefuseSetAsync(redis, server, refuse: true);
+        await cache.SetDisabledAsync(user.Id, true, DateTime.UtcNow, default);
+        await RefuseSetAsync(redis, server, refuse: false);
+        Assert.Equal(1, _cleaner!.PendingCount);
+        Assert.StartsWith("{", (string?)await redis.GetDatabase().StringGetAsync(RedisKeys.UserById(user.Id)));
+        return (redis, RedisKeys.UserById(user.Id));
+    }
+
+    private static async Task RefuseSetAsync(IConnectionMultiplexer redis, RedisServerProcess server, bool refuse)
+    {
+        var sign = refuse ? "-" : "+";
+        await redis.GetServer(server.Host).ExecuteAsync("ACL", "SETUSER", "default", sign + "set", sign + "setex", sign + "psetex");
     }
 
     private readonly MeterFactory _meterFactory = new();
+    private UserCacheCleaner? _cleaner;
 
     private async Task<(CachedUserStore Cache, CountingUserStore Counter, IConnectionMultiplexer Redis)> CacheOnAsync(
         string host, TimeSpan queryDelay = default, CommandMap? commands = null)
@@ -184,7 +287,9 @@ public sealed class UserCacheTests : IAsyncLifetime
         var redis = await ConnectionMultiplexer.ConnectAsync(options);
         _disposables.Add(redis);
         var counter = new CountingUserStore(_database, queryDelay);
-        var cache = new CachedUserStore(counter, redis, _time, new UserApiMetrics(_meterFactory), NullLogger<CachedUserStore>.Instance);
+        _cleaner = new UserCacheCleaner(redis, _time, NullLogger<UserCacheCleaner>.Instance);
+        _disposables.Add(new Disposal(_cleaner.Dispose));
+        var cache = new CachedUserStore(counter, redis, _cleaner, _time, new UserApiMetrics(_meterFactory), NullLogger<CachedUserStore>.Instance);
         return (cache, counter, redis);
     }
 
@@ -194,18 +299,37 @@ public sealed class UserCacheTests : IAsyncLifetime
         return (await store.CreateAsync(new NewUser(name, name, "$argon2id$original", "user", DateTime.UtcNow), default))!;
     }
 
-    /// <summary>The real SQL store, counting its look-ups; optionally slow, so that concurrent misses overlap.</summary>
+    private sealed class Disposal(Action dispose) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// The real SQL store, counting its look-ups; optionally slow, so that concurrent misses overlap, or held after a
+    /// load by id (<see cref="AfterLoad"/>), so that a write can come between the load and the write-back.
+    /// </summary>
     private sealed class CountingUserStore(IUserStore inner, TimeSpan delay) : IUserStore
     {
         private int _queries;
 
         public int Queries => Volatile.Read(ref _queries);
 
+        public Func<Task>? AfterLoad { get; set; }
+
         public async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _queries);
             await Task.Delay(delay, cancellationToken);
-            return await inner.FindByIdAsync(id, cancellationToken);
+            var user = await inner.FindByIdAsync(id, cancellationToken);
+            if (AfterLoad is { } afterLoad)
+            {
+                await afterLoad();
+            }
+            return user;
         }
 
         public async Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken)
@@ -229,6 +353,8 @@ public sealed class UserCacheTests : IAsyncLifetime
             inner.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
 
         public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => inner.ReadSessionCutoffAsync(id, cancellationToken);
+
+        public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) => inner.ReadCredentialsAsync(id, cancellationToken);
     }
 
     private sealed class MeterFactory : System.Diagnostics.Metrics.IMeterFactory

@@ -6,7 +6,7 @@ using System.Text;
 namespace UserApi.Tests.Support;
 
 /// <summary>The built service as a real process (<c>dotnet user-api.dll</c>), for what only a process shows: exit codes, ports, start-up time.</summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -55,6 +55,19 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         return new ServiceProcess(Process.Start(start)!);
     }
+
+    /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do.</summary>
+    public void Terminate()
+    {
+        const int SigTerm = 15;
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill() failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

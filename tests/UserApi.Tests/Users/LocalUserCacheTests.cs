@@ -65,7 +65,7 @@ public sealed class LocalUserCacheTests
         public User Add(long id, string name)
         {
             var now = DateTime.UtcNow;
-            return _users[id] = new User(id, name, name, "hash", User.DefaultRole, false, now, now, now);
+            return _users[id] = new User(id, name, name, User.DefaultRole, false, now, now, now);
         }
 
         public async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
@@ -93,5 +93,7 @@ public sealed class LocalUserCacheTests
         public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -31,7 +31,8 @@ public abstract class UserStoreContract
 
         Assert.NotNull(created);
         Assert.True(created.Id > 0);
-        Assert.Equal(new User(created.Id, name, normalized, "$argon2id$created", User.DefaultRole, false, _now, _now, _now), created);
+        Assert.Equal(new User(created.Id, name, normalized, User.DefaultRole, false, _now, _now, _now), created);
+        Assert.Equal(new Credentials("$argon2id$created", false, new SessionCutoff(null, null)), await Store.ReadCredentialsAsync(created.Id, None));
         Assert.Equal(created, await Store.FindByIdAsync(created.Id, None));
         Assert.Equal(created, await Store.FindByUsernameAsync(normalized, None));
     }
@@ -187,14 +188,16 @@ public abstract class UserStoreContract
 
         // A rehash on login (an imported or outdated hash) is not a password change.
         await Store.UpdatePasswordHashAsync(user.Id, "$argon2id$rehashed", passwordChanged: false, rehashedAt, None);
-        var rehashed = user with { PasswordHash = "$argon2id$rehashed", UpdatedAt = rehashedAt };
+        var rehashed = user with { UpdatedAt = rehashedAt };
         Assert.Equal(rehashed, await Store.FindByIdAsync(user.Id, None));
         Assert.Equal(rehashed, await Store.FindByUsernameAsync(user.UsernameNormalized, None));
+        Assert.Equal("$argon2id$rehashed", (await Store.ReadCredentialsAsync(user.Id, None))!.PasswordHash);
 
         await Store.UpdatePasswordHashAsync(user.Id, "$argon2id$changed", passwordChanged: true, changedAt, None);
-        var changed = user with { PasswordHash = "$argon2id$changed", UpdatedAt = changedAt, PasswordChangedAt = changedAt };
+        var changed = user with { UpdatedAt = changedAt, PasswordChangedAt = changedAt };
         Assert.Equal(changed, await Store.FindByIdAsync(user.Id, None));
         Assert.Equal(changed, await Store.FindByUsernameAsync(user.UsernameNormalized, None));
+        Assert.Equal("$argon2id$changed", (await Store.ReadCredentialsAsync(user.Id, None))!.PasswordHash);
     }
 
     [Fact]

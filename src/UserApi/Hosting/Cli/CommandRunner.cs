@@ -44,12 +44,20 @@ public static class CommandRunner
             case "migrate":
                 return await MigrateCommand.RunAsync(app.Services);
             case "import":
-                return await ImportCommand.RunAsync(app.Services, commandLine.Argument);
+                return await ThenDrainAsync(app, ImportCommand.RunAsync(app.Services, commandLine.Argument));
             case "disable" or "enable" or "delete":
-                return await UserCommand.RunAsync(app.Services, commandLine.Command, commandLine.Argument);
+                return await ThenDrainAsync(app, UserCommand.RunAsync(app.Services, commandLine.Command, commandLine.Argument));
         }
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary>A command that wrote users exits without the server's stop: its pending cache invalidations are drained here.</summary>
+    private static async Task<int> ThenDrainAsync(WebApplication app, Task<int> command)
+    {
+        var exitCode = await command;
+        await app.Services.GetRequiredService<GracefulShutdown>().DrainCacheAsync();
+        return exitCode;
     }
 
     public static int ReportConfigurationProblems(IEnumerable<string> problems)

@@ -6,7 +6,8 @@ namespace UserApi.Hosting.Cli;
 
 /// <summary>
 /// <c>user-api disable|enable|delete USERNAME</c>. Disabling or deleting ends the account's sessions on
-/// every instance at once (through Redis; in embedded mode only the server process itself could).
+/// every instance: at once through Redis in production mode; in embedded mode the running server reads the change
+/// from the <c>user_changes</c> table within about a second (<see cref="EmbeddedChangeWatcher"/>).
 /// </summary>
 public static class UserCommand
 {
