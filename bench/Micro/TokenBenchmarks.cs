@@ -1,8 +1,10 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using UserApi.Authentication;
 using UserApi.Configuration;
+using UserApi.Diagnostics;
 using UserApi.Infrastructure;
 using UserApi.Sessions;
 using UserApi.Tokens;
@@ -29,7 +31,8 @@ public class TokenBenchmarks
             RefreshSecret = "micro-benchmark-refresh-secret-0123456789abcdef",
         });
         _tokens = new TokenService(options, TimeProvider.System);
-        _cache = new AccessTokenCache(_tokens, TimeProvider.System);
+        var metrics = new UserApiMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _cache = new AccessTokenCache(_tokens, options, TimeProvider.System, metrics);
         _revocations = new RevocationList(TimeProvider.System);
         for (var i = 0; i < 10_000; i++)
         {

@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using UserApi.Authentication;
 using UserApi.Configuration;
+using UserApi.Diagnostics;
 using UserApi.Infrastructure;
 using UserApi.Passwords;
 using UserApi.Redis;
@@ -21,12 +25,13 @@ return args switch
     ["hash", var password] => Print(await new PasswordHasher().HashAsync(password)),
     ["login-tokens", var url, var prefix, var count, var stride, var file] => await LoginTokensAsync(url, prefix, int.Parse(count), int.Parse(stride), file),
     ["report", var raw, var output] => Report.Write(raw, output),
+    ["token-cache-memory", var count] => await TokenCacheMemoryAsync(int.Parse(count)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD");
+    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD | token-cache-memory COUNT");
     return 2;
 }
 
@@ -182,6 +187,56 @@ static async Task<int> RedisClientAsync(string host, int seconds)
         rotate_client_microseconds = Math.Round(1_000_000 / rotate, 1),
         command = $"bench-tools redis-client {host} {seconds}, pinned to the server core",
     }));
+    return 0;
+}
+
+// What an access-token cache entry costs on the heap: COUNT tokens of each kind validated into an empty cache
+// (its budget large enough for all), the heap measured after a full collection before and after; the tokens'
+// strings are made beforehand and kept, as the requests' headers are not the cache's. Beside it, what the
+// cache reserves against its budget for the same entries.
+static async Task<int> TokenCacheMemoryAsync(int count)
+{
+    var options = Options.Create(new AuthOptions
+    {
+        AccessSecret = "bench-access-secret-0123456789abcdefghijklmnop",
+        RefreshSecret = "bench-refresh-secret-0123456789abcdefghijklmnop",
+        TokenCacheMegabytes = 4096,
+    });
+    var tokens = new TokenService(options, TimeProvider.System);
+    using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    var metrics = new UserApiMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+    var now = DateTimeOffset.UtcNow;
+    var kinds = new Dictionary<string, string[]>
+    {
+        ["anonymous"] = [.. Enumerable.Range(0, count).Select(_ => tokens.IssueAnonymous().AccessToken)],
+        ["registered"] = [.. Enumerable.Range(0, count).Select(i => tokens.Issue(
+            new UserApi.Users.User(1_000_000 + i, $"user{i}", $"user{i}", "$argon2id$", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime),
+            new Session(Ids.New(), 1_000_000 + i, Ids.New(), null, now, now, now.AddMinutes(15), "127.0.0.1", "bench")).AccessToken)],
+    };
+    foreach (var (kind, list) in kinds)
+    {
+        var cache = new AccessTokenCache(tokens, options, TimeProvider.System, metrics);
+        await cache.CheckAsync(list[0].AsMemory()); // the code paths and the cache's first table, outside the measurement
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var token in list.Skip(1))
+        {
+            if ((await cache.CheckAsync(token.AsMemory())).Caller is null)
+            {
+                throw new InvalidOperationException("A token did not validate.");
+            }
+        }
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            kind,
+            entries = cache.Count,
+            heap_bytes_per_entry = Math.Round((after - before) / (double)(count - 1)),
+            reserved_bytes_per_entry = Math.Round(cache.Bytes / (double)cache.Count),
+            token_chars = list[0].Length,
+        }));
+        GC.KeepAlive(cache);
+    }
+    GC.KeepAlive(kinds);
     return 0;
 }
 

@@ -52,6 +52,12 @@ public sealed class AuthOptions
     /// <summary>Seconds a session may go without a refresh before it ends; 0 disables (only <see cref="RefreshExpire"/> applies).</summary>
     public long SessionIdleTimeout { get; set; }
 
+    /// <summary>
+    /// The access-token cache's budget, in MiB: what remembered validations may cost, whatever number of
+    /// tokens is presented (its entries: <see cref="Authentication.AccessTokenCache"/>).
+    /// </summary>
+    public int TokenCacheMegabytes { get; set; } = 64;
+
     public TimeSpan AccessLifetime => TimeSpan.FromSeconds(AccessExpire);
 
     public TimeSpan RefreshLifetime => TimeSpan.FromSeconds(RefreshExpire);

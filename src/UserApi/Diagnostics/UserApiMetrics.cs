@@ -13,9 +13,11 @@ public sealed class UserApiMetrics
     public const string MeterName = "UserApi";
     public const string Succeeded = "succeeded";
 
+    private readonly Meter _meter;
+
     public UserApiMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         CacheHits = meter.CreateCounter<long>("userapi.user_cache.hits", description: "User look-ups answered by the Redis cache.");
         CacheMisses = meter.CreateCounter<long>("userapi.user_cache.misses", description: "User look-ups loaded from the database.");
         CacheErrors = meter.CreateCounter<long>("userapi.user_cache.errors", description: "Redis failures the user cache fell back from.");
@@ -24,6 +26,7 @@ public sealed class UserApiMetrics
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
         TokenRejections = meter.CreateCounter<long>("userapi.access_token.rejections", description: "Requests refused for their access token, by code (token_invalid, token_expired, session_revoked).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
+        AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
     public Counter<long> CacheHits { get; }
@@ -41,4 +44,13 @@ public sealed class UserApiMetrics
     public Counter<long> TokenRejections { get; }
 
     public Counter<long> SessionsRevoked { get; }
+
+    public Counter<long> AccessTokenCacheEvictions { get; }
+
+    /// <summary>The access-token cache's size, read at each scrape rather than recorded per request.</summary>
+    public void ObserveAccessTokenCache(Func<int> entries, Func<long> bytes)
+    {
+        _meter.CreateObservableGauge("userapi.access_token_cache.entries", entries, description: "Validated access tokens held by the cache.");
+        _meter.CreateObservableGauge("userapi.access_token_cache.bytes", bytes, unit: "By", description: "What the cache's entries cost, against its budget Auth.TokenCacheMegabytes.");
+    }
 }
