@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
@@ -246,7 +247,8 @@ public sealed class AccessTokenCache
             var dot = token.LastIndexOf('.');
             Span<byte> signature = stackalloc byte[32];
             return dot >= 0 && token.Length - dot - 1 == SignatureChars
-                && Base64Url.TryDecodeFromChars(token[(dot + 1)..], signature, out var written) && written == signature.Length
+                // Not TryDecodeFromChars: it throws on set unused bits, which a forged token may have.
+                && Base64Url.DecodeFromChars(token[(dot + 1)..], signature, out _, out var written) == OperationStatus.Done && written == signature.Length
                     ? new SignatureKey(BinaryPrimitives.ReadUInt64LittleEndian(signature), BinaryPrimitives.ReadUInt64LittleEndian(signature[8..]))
                     : null;
         }

@@ -119,6 +119,30 @@ public sealed class AccessTokenCacheTests : IDisposable
         Assert.Equal(7, (await _cache.CheckAsync(_pair.AccessToken.AsMemory())).Caller?.UserId);
     }
 
+    /// <summary>The key is read from the signature before any validation: a forged one must be a miss, not an exception.</summary>
+    [Theory]
+    [InlineData("unused bits set")]
+    [InlineData("not base64url")]
+    [InlineData("one character short")]
+    public async Task ATokenWhoseSignatureIsNotCanonicalIsInvalid(string change)
+    {
+        await _cache.CheckAsync(_pair.AccessToken.AsMemory());
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var last = _pair.AccessToken[^1];
+        var changed = _pair.AccessToken[..^1] + change switch
+        {
+            // The last of 43 characters carries 2 unused bits: setting one keeps the signature's bytes.
+            "unused bits set" => Alphabet[Alphabet.IndexOf(last) | 1].ToString(),
+            "not base64url" => "!",
+            _ => "",
+        };
+
+        var checkedToken = await _cache.CheckAsync(changed.AsMemory());
+
+        Assert.Null(checkedToken.Caller);
+        Assert.Equal(TokenFailure.Invalid, checkedToken.Failure);
+    }
+
     [Fact]
     public async Task ManyTokensNeverTakeTheCacheOverItsBudget()
     {
