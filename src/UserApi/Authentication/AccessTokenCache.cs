@@ -38,8 +38,8 @@ public sealed class AccessTokenCache
     /// shared principal (bench/Tools <c>token-cache-memory</c>; bench/RESULTS.md, 2026-12-03).</summary>
     public const int AnonymousEntryBytes = 160;
 
-    /// <summary>A registered user's entry with its own principal (user id, session id, role), before the
-    /// characters of its session id and role, which are added as they come.</summary>
+    /// <summary>An entry with a principal of its own (a registered user's: user id, session id, role), before
+    /// the characters of its session id and role, which are added as they come.</summary>
     public const int RegisteredEntryBytes = 1280;
 
     private const int LifetimeSlots = 64;
@@ -117,7 +117,7 @@ public sealed class AccessTokenCache
         var caller = AccessTokenPrincipal.Of(jwt, _issuer);
         if (SignatureKey.Of(token.Span) is { } key)
         {
-            var bytes = caller.UserId is null
+            var bytes = ReferenceEquals(caller, AccessTokenPrincipal.Anonymous)
                 ? AnonymousEntryBytes
                 : RegisteredEntryBytes + sizeof(char) * ((caller.SessionId?.Length ?? 0) + (caller.Role?.Length ?? 0));
             Remember(key, new Entry(CheckOf(token.Span), jwt.ValidFrom, jwt.ValidTo, caller, bytes));
