@@ -1,8 +1,10 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using UserApi.Authentication;
 using UserApi.Configuration;
+using UserApi.Diagnostics;
 using UserApi.Infrastructure;
 using UserApi.Sessions;
 using UserApi.Tokens;
@@ -29,14 +31,15 @@ public class TokenBenchmarks
             RefreshSecret = "micro-benchmark-refresh-secret-0123456789abcdef",
         });
         _tokens = new TokenService(options, TimeProvider.System);
-        _cache = new AccessTokenCache(_tokens, TimeProvider.System);
+        var metrics = new UserApiMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _cache = new AccessTokenCache(_tokens, options, TimeProvider.System, metrics);
         _revocations = new RevocationList(TimeProvider.System);
         for (var i = 0; i < 10_000; i++)
         {
             _revocations.Add(Ids.New(), DateTimeOffset.UtcNow.AddHours(1));
         }
         var now = DateTimeOffset.UtcNow;
-        _user = new User(42, "alice", "alice", "$argon2id$", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
+        _user = new User(42, "alice", "alice", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
         _session = new Session(Ids.New(), 42, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "bench");
         _accessToken = _tokens.Issue(_user, _session).AccessToken;
         _cache.CheckAsync(_accessToken.AsMemory()).AsTask().GetAwaiter().GetResult();

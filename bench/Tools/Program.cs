@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using UserApi.Authentication;
 using UserApi.Configuration;
+using UserApi.Diagnostics;
 using UserApi.Infrastructure;
 using UserApi.Passwords;
 using UserApi.Redis;
@@ -24,12 +27,14 @@ return args switch
     ["storm", var url, var tokens, var logins, var infos, var seconds, var pid] =>
         await Storm.RunAsync(url, tokens, int.Parse(logins), int.Parse(infos), int.Parse(seconds), int.Parse(pid)),
     ["report", var raw, var output] => Report.Write(raw, output),
+    ["token-cache-memory", var count] => await TokenCacheMemoryAsync(int.Parse(count)),
+    ["token-cache-hit"] => await TokenCacheHitAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD | storm URL TOKENS LOGIN_CONNECTIONS INFO_CONNECTIONS SECONDS SERVER_PID");
+    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD | token-cache-memory COUNT | token-cache-hit | storm URL TOKENS LOGIN_CONNECTIONS INFO_CONNECTIONS SECONDS SERVER_PID");
     return 2;
 }
 
@@ -188,8 +193,112 @@ static async Task<int> RedisClientAsync(string host, int seconds)
     return 0;
 }
 
+// What an access-token cache entry costs on the heap: COUNT tokens of each kind validated into an empty cache
+// (its budget large enough for all), the heap measured after a full collection before and after; the tokens'
+// strings are made beforehand and kept, as the requests' headers are not the cache's. Beside it, what the
+// cache reserves against its budget for the same entries.
+static async Task<int> TokenCacheMemoryAsync(int count)
+{
+    var options = Options.Create(new AuthOptions
+    {
+        AccessSecret = "bench-access-secret-0123456789abcdefghijklmnop",
+        RefreshSecret = "bench-refresh-secret-0123456789abcdefghijklmnop",
+        TokenCacheMegabytes = 4096,
+    });
+    var tokens = new TokenService(options, TimeProvider.System);
+    using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    var metrics = new UserApiMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+    var now = DateTimeOffset.UtcNow;
+    var kinds = new Dictionary<string, string[]>
+    {
+        ["anonymous"] = [.. Enumerable.Range(0, count).Select(_ => tokens.IssueAnonymous().AccessToken)],
+        ["registered"] = [.. Enumerable.Range(0, count).Select(i => tokens.Issue(
+            new UserApi.Users.User(1_000_000 + i, $"user{i}", $"user{i}", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime),
+            new Session(Ids.New(), 1_000_000 + i, Ids.New(), null, now, now, now.AddMinutes(15), "127.0.0.1", "bench")).AccessToken)],
+    };
+    foreach (var (kind, list) in kinds)
+    {
+        var cache = new AccessTokenCache(tokens, options, TimeProvider.System, metrics);
+        await cache.CheckAsync(list[0].AsMemory()); // the code paths and the cache's first table, outside the measurement
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var token in list.Skip(1))
+        {
+            if ((await cache.CheckAsync(token.AsMemory())).Caller is null)
+            {
+                throw new InvalidOperationException("A token did not validate.");
+            }
+        }
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            kind,
+            entries = cache.Count,
+            heap_bytes_per_entry = Math.Round((after - before) / (double)(count - 1)),
+            reserved_bytes_per_entry = Math.Round(cache.Bytes / (double)cache.Count),
+            token_chars = list[0].Length,
+        }));
+        GC.KeepAlive(cache);
+    }
+    GC.KeepAlive(kinds);
+    return 0;
+}
+
+// What a hit of the access-token cache costs: the thread's CPU time over 2,000,000 hits of one token read from
+// a header's characters, 7 rounds after one of warm-up, median. CPU time rather than wall-clock time: on a
+// shared machine the latter moves with everything else that runs (pin it with taskset).
+static async Task<int> TokenCacheHitAsync()
+{
+    var options = Options.Create(new AuthOptions
+    {
+        AccessSecret = "bench-access-secret-0123456789abcdefghijklmnop",
+        RefreshSecret = "bench-refresh-secret-0123456789abcdefghijklmnop",
+    });
+    var tokens = new TokenService(options, TimeProvider.System);
+    using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    var cache = new AccessTokenCache(tokens, options, TimeProvider.System, new UserApiMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+    var now = DateTimeOffset.UtcNow;
+    var user = new UserApi.Users.User(42, "alice", "alice", "user", false, now.UtcDateTime, now.UtcDateTime, now.UtcDateTime);
+    var header = "Bearer " + tokens.Issue(user, new Session(Ids.New(), 42, Ids.New(), null, now, now, now.AddDays(7), "127.0.0.1", "bench")).AccessToken;
+    var token = header.AsMemory("Bearer ".Length);
+    await cache.CheckAsync(token);
+    var rounds = new List<double>();
+    for (var round = 0; round < 8; round++)
+    {
+        var start = ThreadCpu.Nanoseconds();
+        for (var i = 0; i < 2_000_000; i++)
+        {
+            if (!cache.CheckAsync(token).IsCompletedSuccessfully)
+            {
+                throw new InvalidOperationException("The token was not found again.");
+            }
+        }
+        rounds.Add((ThreadCpu.Nanoseconds() - start) / 2_000_000.0);
+    }
+    var measured = rounds.Skip(1).Order().ToList();
+    Console.WriteLine(JsonSerializer.Serialize(new { hit_cpu_ns_median = Math.Round(measured[measured.Count / 2], 1), rounds_ns = measured.Select(r => Math.Round(r, 1)) }));
+    return 0;
+}
+
 static async Task<long> UsedMemoryAsync(IServer server)
 {
     var info = await server.InfoAsync("memory");
     return long.Parse(info.SelectMany(g => g).First(p => p.Key == "used_memory").Value);
+}
+
+static class ThreadCpu
+{
+    public static long Nanoseconds()
+    {
+        const int ThreadCpuTimeClock = 3; // CLOCK_THREAD_CPUTIME_ID
+        return ClockGetTime(ThreadCpuTimeClock, out var time) == 0 ? time.Seconds * 1_000_000_000 + time.Nanoseconds : throw new InvalidOperationException("clock_gettime failed.");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
 }

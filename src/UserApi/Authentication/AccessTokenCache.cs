@@ -1,7 +1,13 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Collections.Concurrent;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using UserApi.Configuration;
+using UserApi.Diagnostics;
 using UserApi.Tokens;
 
 namespace UserApi.Authentication;
@@ -10,49 +16,218 @@ namespace UserApi.Authentication;
 public readonly record struct CheckedAccessToken(AccessTokenPrincipal? Caller, TokenFailure Failure);
 
 /// <summary>
-/// Access-token validation (<see cref="TokenService.ValidateAccessTokenAsync"/>), remembered per exact token string: a client presents the
-/// same access token on every request until it refreshes, and the signature, claims and shape of a given
-/// string never change, so only its first presentation pays for them. The lifetime is checked again on
+/// Access-token validation (<see cref="TokenService.ValidateAccessTokenAsync"/>), remembered per token: a client
+/// presents the same access token on every request until it refreshes, and the signature, claims and shape of
+/// a given token never change, so only its first presentation pays for them. The lifetime is checked again on
 /// every hit, against the injected clock; revocation is checked per request after this.
 /// </summary>
 /// <remarks>
-/// A hit hands out the principal built on the first validation. That is safe because nothing in this
-/// service mutates a principal or identity (no claims transformation is registered).
+/// <para>Bounded in bytes (<see cref="AuthOptions.TokenCacheMegabytes"/>): an entry keeps what a request needs
+/// (the caller, its not-before and expiry), not the token, and its cost is reserved before it is added, so no
+/// flood of tokens takes the cache past its budget. When the budget is reached, a sweep removes expired entries,
+/// then entries not presented again since the previous sweep, then the ones nearest their expiry, down to
+/// nine tenths of the budget; it never clears the whole cache.</para>
+/// <para>An anonymous token's entry shares one principal (<see cref="AccessTokenPrincipal.Anonymous"/>): it costs
+/// no more than its key and lifetime. A hit hands out the principal built on the first validation; that is
+/// safe because nothing in this service mutates a principal or identity (no claims transformation).</para>
 /// </remarks>
 public sealed class AccessTokenCache
 {
-    /// <summary>Enough for every live token of a large deployment; when full, the cache starts over.</summary>
-    public const int Capacity = 200_000;
+    /// <summary>What an entry costs on the heap with its dictionary node, its share of the buckets and the
+    /// shared principal (bench/Tools <c>token-cache-memory</c>; bench/RESULTS.md, 2026-12-03).</summary>
+    public const int AnonymousEntryBytes = 160;
+
+    /// <summary>An entry with a principal of its own (a registered user's: user id, session id, role), before
+    /// the characters of its session id and role, which are added as they come.</summary>
+    public const int RegisteredEntryBytes = 1280;
+
+    private const int LifetimeSlots = 64;
 
     private readonly TokenService _tokens;
-    private readonly TimeSpan _clockSkew;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, Entry> _validated = new(StringComparer.Ordinal);
+    private readonly UserApiMetrics _metrics;
+    private readonly TimeSpan _clockSkew;
+    private readonly string _issuer;
+    private readonly long _slotTicks;
+    private readonly long _budget;
+    private readonly ConcurrentDictionary<SignatureKey, Entry> _entries = new();
+    private readonly Lock _sweep = new();
+    private long _bytes;
+    private int _count;
 
-    // Looks tokens up by the characters of the request's header: a hit copies nothing.
-    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _byChars;
-
-    public AccessTokenCache(TokenService tokens, TimeProvider time)
+    public AccessTokenCache(TokenService tokens, IOptions<AuthOptions> options, TimeProvider time, UserApiMetrics metrics)
     {
         _tokens = tokens;
-        _clockSkew = tokens.AccessValidation.ClockSkew;
         _time = time;
-        _byChars = _validated.GetAlternateLookup<ReadOnlySpan<char>>();
+        _metrics = metrics;
+        _clockSkew = tokens.AccessValidation.ClockSkew;
+        _issuer = tokens.AccessValidation.ValidIssuer;
+        _slotTicks = Math.Max(1, (options.Value.AccessLifetime + _clockSkew).Ticks / LifetimeSlots);
+        _budget = options.Value.TokenCacheMegabytes * 1024L * 1024L;
+        metrics.ObserveAccessTokenCache(() => Volatile.Read(ref _count), () => Volatile.Read(ref _bytes));
     }
+
+    /// <summary>Entries held now.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>What the entries held now cost, as reserved against the budget.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>The budget, <see cref="AuthOptions.TokenCacheMegabytes"/> in bytes.</summary>
+    public long Budget => _budget;
 
     public ValueTask<CheckedAccessToken> CheckAsync(ReadOnlyMemory<char> token)
     {
-        if (_byChars.TryGetValue(token.Span, out var entry))
+        // Found by its signature, an HMAC-SHA256 under our key, so no two valid tokens share its first 128 bits;
+        // the hash of the whole token then refuses a known signature over other contents. It needs no key: to
+        // aim at the stored hash one must know the whole token, which already is that caller's credential.
+        if (SignatureKey.Of(token.Span) is { } key
+            && _entries.TryGetValue(key, out var entry)
+            && entry.Check == CheckOf(token.Span))
         {
             var now = _time.GetUtcNow().UtcDateTime;
             if (now <= entry.Expires + _clockSkew && now >= entry.NotBefore - _clockSkew)
             {
+                if (!entry.PresentedAgain)
+                {
+                    entry.PresentedAgain = true;
+                }
                 return ValueTask.FromResult(new CheckedAccessToken(entry.Caller, default));
             }
             // Out of its lifetime: let the full validation produce the proper failure.
-            _byChars.TryRemove(token.Span, out _, out _);
+            Remove(key, entry, expired: true);
         }
-        return ValidateAndRememberAsync(AsString(token));
+        return ValidateAndRememberAsync(token);
+    }
+
+    /// <summary>Whether the token is held, found without validating or adding it.</summary>
+    internal bool Remembers(ReadOnlySpan<char> token) =>
+        SignatureKey.Of(token) is { } key && _entries.TryGetValue(key, out var entry) && entry.Check == CheckOf(token);
+
+    // Unseeded: with a seed, XxHash3 derives a secret from it on every call for inputs over 240 bytes.
+    private static ulong CheckOf(ReadOnlySpan<char> token) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(token));
+
+    private async ValueTask<CheckedAccessToken> ValidateAndRememberAsync(ReadOnlyMemory<char> token)
+    {
+        var result = await _tokens.ValidateAccessTokenAsync(AsString(token));
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return new CheckedAccessToken(null, TokenService.FailureOf(result));
+        }
+        var caller = AccessTokenPrincipal.Of(jwt, _issuer);
+        if (SignatureKey.Of(token.Span) is { } key)
+        {
+            var bytes = ReferenceEquals(caller, AccessTokenPrincipal.Anonymous)
+                ? AnonymousEntryBytes
+                : RegisteredEntryBytes + sizeof(char) * ((caller.SessionId?.Length ?? 0) + (caller.Role?.Length ?? 0));
+            Remember(key, new Entry(CheckOf(token.Span), jwt.ValidFrom, jwt.ValidTo, caller, bytes));
+        }
+        return new CheckedAccessToken(caller, default);
+    }
+
+    /// <summary>Adds the entry if its bytes fit the budget, sweeping once when they do not; else the caller
+    /// is served without being remembered (and so is any caller while another request sweeps).</summary>
+    private void Remember(SignatureKey key, Entry entry)
+    {
+        if (!Reserve(entry.Bytes))
+        {
+            if (!_sweep.TryEnter())
+            {
+                return;
+            }
+            try
+            {
+                Sweep();
+            }
+            finally
+            {
+                _sweep.Exit();
+            }
+            if (!Reserve(entry.Bytes))
+            {
+                return;
+            }
+        }
+        if (_entries.TryAdd(key, entry))
+        {
+            Interlocked.Increment(ref _count);
+        }
+        else
+        {
+            Interlocked.Add(ref _bytes, -entry.Bytes);
+        }
+    }
+
+    private bool Reserve(int bytes)
+    {
+        if (Interlocked.Add(ref _bytes, bytes) <= _budget)
+        {
+            return true;
+        }
+        Interlocked.Add(ref _bytes, -bytes);
+        return false;
+    }
+
+    /// <summary>
+    /// Frees the cache down to nine tenths of its budget in two passes over the entries, allocating nothing:
+    /// expired entries go in the first; the second removes the least worth keeping, ranked by a histogram of
+    /// their bytes built in the first. Entries not presented since the previous sweep rank below every entry
+    /// that was, nearest expiry first within each: ranked by expiry alone, a flood of fresh tokens used once
+    /// would push out the older tokens real clients keep presenting.
+    /// </summary>
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        Span<long> histogram = stackalloc long[2 * LifetimeSlots];
+        foreach (var (key, entry) in _entries)
+        {
+            if (now > entry.Expires + _clockSkew)
+            {
+                Remove(key, entry, expired: true);
+            }
+            else
+            {
+                histogram[Rank(entry, now)] += entry.Bytes;
+            }
+        }
+        var excess = Volatile.Read(ref _bytes) - (_budget - _budget / 10);
+        if (excess <= 0)
+        {
+            return;
+        }
+        var cutoff = 0;
+        var covered = histogram[0];
+        while (covered < excess && cutoff < histogram.Length - 1)
+        {
+            covered += histogram[++cutoff];
+        }
+        foreach (var (key, entry) in _entries)
+        {
+            var rank = Rank(entry, now);
+            if (rank < cutoff || rank == cutoff && excess > 0)
+            {
+                excess -= entry.Bytes;
+                Remove(key, entry, expired: false);
+            }
+            else
+            {
+                entry.PresentedAgain = false;
+            }
+        }
+    }
+
+    private int Rank(Entry entry, DateTime now) =>
+        (entry.PresentedAgain ? LifetimeSlots : 0) + (int)Math.Clamp((entry.Expires - now).Ticks / _slotTicks, 0, LifetimeSlots - 1);
+
+    private void Remove(SignatureKey key, Entry entry, bool expired)
+    {
+        // Only this entry: another request may have put the token's next entry under the key meanwhile.
+        if (_entries.TryRemove(new KeyValuePair<SignatureKey, Entry>(key, entry)))
+        {
+            Interlocked.Add(ref _bytes, -entry.Bytes);
+            Interlocked.Decrement(ref _count);
+            _metrics.AccessTokenCacheEvictions.Add(1, new KeyValuePair<string, object?>("reason", expired ? "expired" : "budget"));
+        }
     }
 
     /// <summary>The header's own string when the token is all of it (sent bare), else a copy of its characters.</summary>
@@ -61,25 +236,35 @@ public sealed class AccessTokenCache
             ? text
             : token.ToString();
 
-    private async ValueTask<CheckedAccessToken> ValidateAndRememberAsync(string token)
+    /// <summary>The first 128 bits of an HS256 token's signature; HMAC output is uniform, so its first 64 bits
+    /// serve as the hash code.</summary>
+    private readonly record struct SignatureKey(ulong First, ulong Second)
     {
-        var result = await _tokens.ValidateAccessTokenAsync(token);
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        private const int SignatureChars = 43;
+
+        public static SignatureKey? Of(ReadOnlySpan<char> token)
         {
-            return new CheckedAccessToken(null, TokenService.FailureOf(result));
+            var dot = token.LastIndexOf('.');
+            Span<byte> signature = stackalloc byte[32];
+            return dot >= 0 && token.Length - dot - 1 == SignatureChars
+                // Not TryDecodeFromChars: it throws on set unused bits, which a forged token may have.
+                && Base64Url.DecodeFromChars(token[(dot + 1)..], signature, out _, out var written) == OperationStatus.Done && written == signature.Length
+                    ? new SignatureKey(BinaryPrimitives.ReadUInt64LittleEndian(signature), BinaryPrimitives.ReadUInt64LittleEndian(signature[8..]))
+                    : null;
         }
-        if (_validated.Count >= Capacity)
-        {
-            _validated.Clear();
-        }
-        // The library's identity reads each claim back out of the token on every look-up; a remembered
-        // identity is read on every request, so it gets its claims materialised once.
-        var claims = result.ClaimsIdentity;
-        var identity = new CaseSensitiveClaimsIdentity([.. claims.Claims], claims.AuthenticationType, claims.NameClaimType, claims.RoleClaimType);
-        var caller = new AccessTokenPrincipal(identity);
-        _validated[token] = new Entry(caller, jwt.ValidFrom, jwt.ValidTo);
-        return new CheckedAccessToken(caller, default);
+
+        public override int GetHashCode() => (int)First ^ (int)(First >> 32);
     }
 
-    private sealed record Entry(AccessTokenPrincipal Caller, DateTime NotBefore, DateTime Expires);
+    private sealed class Entry(ulong check, DateTime notBefore, DateTime expires, AccessTokenPrincipal caller, int bytes)
+    {
+        public readonly ulong Check = check;
+        public readonly DateTime NotBefore = notBefore;
+        public readonly DateTime Expires = expires;
+        public readonly AccessTokenPrincipal Caller = caller;
+        public readonly int Bytes = bytes;
+
+        /// <summary>Set by a hit, cleared by each sweep: whether a client still presents the token.</summary>
+        public bool PresentedAgain;
+    }
 }

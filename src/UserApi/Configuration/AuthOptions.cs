@@ -58,6 +58,12 @@ public sealed class AuthOptions
     /// </summary>
     public int RevocationResyncInterval { get; set; } = 10;
 
+    /// <summary>
+    /// The access-token cache's budget, in MiB: what remembered validations may cost, whatever number of
+    /// tokens is presented (its entries: <see cref="Authentication.AccessTokenCache"/>).
+    /// </summary>
+    public int TokenCacheMegabytes { get; set; } = 64;
+
     public TimeSpan AccessLifetime => TimeSpan.FromSeconds(AccessExpire);
 
     public TimeSpan RefreshLifetime => TimeSpan.FromSeconds(RefreshExpire);

@@ -57,6 +57,10 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             problems.Add($"Auth.SessionIdleTimeout is {options.SessionIdleTimeout}: use 0 (off) or a positive number of seconds.");
         }
+        if (options.TokenCacheMegabytes < 1)
+        {
+            problems.Add($"Auth.TokenCacheMegabytes is {options.TokenCacheMegabytes}: give the access-token cache at least 1 MiB (64 is the default).");
+        }
         if (string.IsNullOrWhiteSpace(options.Issuer))
         {
             problems.Add("Auth.Issuer is empty: set it to this service's name (e.g. user-api).");

@@ -30,6 +30,7 @@ public sealed class UserApiMetrics
         RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
         RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
+        AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
     public Counter<long> CacheHits { get; }
@@ -59,4 +60,13 @@ public sealed class UserApiMetrics
     /// <summary>The password-hashing queue's length: requests admitted and not done hashing, running ones included.</summary>
     public void ObserveHashingQueue(Func<int> length) =>
         _meter.CreateObservableGauge("userapi.password_hashing.queue", length, description: "Requests admitted to password hashing and not yet done with it, running ones included.");
+
+    public Counter<long> AccessTokenCacheEvictions { get; }
+
+    /// <summary>The access-token cache's size, read at each scrape rather than recorded per request.</summary>
+    public void ObserveAccessTokenCache(Func<int> entries, Func<long> bytes)
+    {
+        _meter.CreateObservableGauge("userapi.access_token_cache.entries", entries, description: "Validated access tokens held by the cache.");
+        _meter.CreateObservableGauge("userapi.access_token_cache.bytes", bytes, unit: "By", description: "What the cache's entries cost, against its budget Auth.TokenCacheMegabytes.");
+    }
 }
