@@ -21,7 +21,7 @@ selected=()
 for arg in "$@"; do
   case $arg in
     --quick) quick=true ;;
-    [1-6]) selected+=("$arg") ;;
+    [1-6]) selected+=("$arg") ;; # a scenario named again runs again
     *) echo "usage: scripts/faults.sh [--quick] [SCENARIO...]  (scenarios 1-6)" >&2; exit 2 ;;
   esac
 done
@@ -227,14 +227,14 @@ password=Fault-password-1
 
 # 1. Redis refuses the resync (an ACL on the default user, which the service connects as) while B starts.
 scenario_1() {
-  local user=s1-user ok=true
+  local user=s1-user-$tag ok=true
   register a $user $password || { result 1 FAIL "registration on A: $(answer)"; return 1; }
   login a $user $password; local ended=$access
   login a $user $password; local live=$access
   call POST a /user/logout "$ended"
   [[ $status == 204 ]] || { result 1 FAIL "logout on A: $(answer)"; return 1; }
   stop_instance b
-  load_start s1 a
+  load_start "s1-$tag" a
   redis-cli -p "$redis_port" ACL SETUSER default -zrangebyscore >/dev/null
   local refused_at; refused_at=$(now_ms)
   start_instance b || { redis-cli -p "$redis_port" ACL SETUSER default +@all >/dev/null; result 1 FAIL "B did not start"; return 1; }
@@ -263,13 +263,13 @@ scenario_1() {
 
 # 2. Redis frozen (SIGSTOP) while a logout on A is in flight, resumed 5 s later.
 scenario_2() {
-  local user=s2-user ok=true
+  local user=s2-user-$tag ok=true
   register a $user $password || { result 2 FAIL "registration on A: $(answer)"; return 1; }
   login a $user $password
   local token=$access refresh_token=$refresh
   info_with b "$token"
   [[ $status == 200 ]] || { result 2 FAIL "the new session's token on B before the fault: $(answer)"; return 1; }
-  load_start s2 a b
+  load_start "s2-$tag" a b
   sleep 1
   kill -STOP "$redis_pid"; redis_stopped=true
   local stopped; stopped=$(now_ms)
@@ -316,24 +316,25 @@ scenario_2() {
 # everywhere, password change and disable.
 scenario_3() {
   local ok=true ended=() ended_refresh=() names="" name
-  for name in s3-all s3-password s3-disabled; do
-    register a $name $password || { result 3 FAIL "registration of $name on A: $(answer)"; return 1; }
+  local all=s3-all-$tag changed=s3-password-$tag disabled=s3-disabled-$tag
+  for name in $all $changed $disabled; do
+    register a "$name" $password || { result 3 FAIL "registration of $name on A: $(answer)"; return 1; }
   done
-  login a s3-all $password; ended+=("$access") ended_refresh+=("$refresh")
-  login a s3-all $password; ended+=("$access") ended_refresh+=("$refresh")
+  login a $all $password; ended+=("$access") ended_refresh+=("$refresh")
+  login a $all $password; ended+=("$access") ended_refresh+=("$refresh")
   call POST a /user/logout/all "$access"; names+="logout everywhere $(answer)"
-  login a s3-password $password; local changer=$access
-  login a s3-password $password; ended+=("$access") ended_refresh+=("$refresh")
+  login a $changed $password; local changer=$access
+  login a $changed $password; ended+=("$access") ended_refresh+=("$refresh")
   call POST a /user/password "$changer" "{\"oldPassword\":\"$password\",\"newPassword\":\"Fault-password-2\"}"; names+=", password change $(answer)"
-  login a s3-disabled $password; ended+=("$access") ended_refresh+=("$refresh")
-  if dotnet "$work/user-api/user-api.dll" disable s3-disabled "${service_args[@]}" >"$work/disable.log" 2>&1; then
+  login a $disabled $password; ended+=("$access") ended_refresh+=("$refresh")
+  if dotnet "$work/user-api/user-api.dll" disable "$disabled" "${service_args[@]}" >"$work/disable.log" 2>&1; then
     names+=", disable ok"
   else
     names+=", disable failed ($(tail -1 "$work/disable.log"))"
   fi
   local before=() i instance
   for i in "${!ended[@]}"; do info_with b "${ended[i]}"; before+=("$status"); done
-  load_start s3 a b
+  load_start "s3-$tag" a b
   sleep 2
   local down back bad recovered
   store_outage "$redis_pid" start_redis "$redis_port" || { result 3 FAIL "Redis did not restart"; return 1; }
@@ -363,7 +364,7 @@ scenario_3() {
 # 4. MariaDB killed (SIGKILL) under load and restarted.
 scenario_4() {
   local ok=true
-  load_start s4 a b
+  load_start "s4-$tag" a b
   sleep 3
   local down back bad recovered
   store_outage "$mariadb_pid" launch_mariadbd || { result 4 FAIL "MariaDB did not restart"; return 1; }
@@ -377,7 +378,7 @@ scenario_4() {
   awk '$4 == "register" && ($5 == 200 || $5 == 409) { print $8 }' "$load_out" | sort -u >"$work/s4-acknowledged"
   awk '$4 == "register" { print $8 }' "$load_out" | sort -u >"$work/s4-sent"
   mariadb --no-defaults --socket="$work/mariadb.sock" -uroot -N faults \
-    -e "SELECT username FROM users WHERE username LIKE 's4-r%'" | sort >"$work/s4-stored"
+    -e "SELECT username FROM users WHERE username LIKE 's4-$tag-r%'" | sort >"$work/s4-stored"
   local lost unknown duplicated
   lost=$(comm -23 "$work/s4-acknowledged" <(sort -u "$work/s4-stored") | wc -l)
   unknown=$(comm -13 "$work/s4-sent" <(sort -u "$work/s4-stored") | wc -l)
@@ -390,7 +391,7 @@ scenario_4() {
 # 5. Instance B 20 minutes fast (faketime): a logout on A is still refused by an instance C started after B
 # ended sessions and trimmed; a retry of a refresh within the reuse interval, through B, is a retry.
 scenario_5() {
-  local ok=true
+  local ok=true user=s5-user-$tag
   stop_instance b
   # The monotonic clock is moved too (harmless: only differences of it are used). With
   # FAKETIME_DONT_FAKE_MONOTONIC=1, faketime 0.9.10's timed waits on the monotonic clock misbehave: 2 of 3
@@ -407,14 +408,14 @@ scenario_5() {
   local b_date skew
   b_date=$(curl -s -D - -o /dev/null "http://127.0.0.1:${ports[b]}/healthz" | tr -d '\r' | sed -n 's/^[Dd]ate: //p')
   skew=$(($(date -d "$b_date" +%s) - $(date +%s)))
-  load_start s5 a
-  register a s5-user $password || { result 5 FAIL "registration on A: $(answer)"; return 1; }
-  login a s5-user $password; local logged_out=$access
+  load_start "s5-$tag" a
+  register a "$user" $password || { result 5 FAIL "registration on A: $(answer)"; return 1; }
+  login a "$user" $password; local logged_out=$access
   call POST a /user/logout "$logged_out"; local logout; logout=$(answer)
   # B ends sessions of its own (its logins and logouts trim the revoked-sessions set).
   local b_ends=() i
   for i in 1 2 3; do
-    login b s5-user $password; b_ends+=("login $(answer)")
+    login b "$user" $password; b_ends+=("login $(answer)")
     call POST b /user/logout "$access"; b_ends+=("logout $(answer)")
   done
   local c_ready
@@ -426,7 +427,7 @@ scenario_5() {
   stop_instance c
   [[ $on_c == "401 session_revoked" ]] || ok=false
   # Logged in and refreshed on A; the same refresh token sent again through B within the interval.
-  login a s5-user $password
+  login a "$user" $password
   refresh_with a "$refresh"; local first=$status first_pair=$body
   refresh_with b "$refresh"; local retry; retry=$(answer)
   local same=no
@@ -441,10 +442,10 @@ scenario_5() {
 
 # 6. Logins in flight (with the old password) while the password changes: none of their sessions survives.
 scenario_6() {
-  local ok=true user=s6-user
+  local ok=true user=s6-user-$tag
   register a $user $password || { result 6 FAIL "registration on A: $(answer)"; return 1; }
   login a $user $password; local changer=$access
-  load_start s6 a b
+  load_start "s6-$tag" a b
   local i instance logins=() change change_sent
   mkdir -p "$work/s6"
   local sent; sent=$(now_ms)
@@ -501,9 +502,9 @@ restore_instances() {
   done
 }
 
-scenario_start=0
+scenario_start=0 tag=0
 run_scenario() {
-  scenario_start=$(now_ms)
+  scenario_start=$(now_ms) tag=$((tag + 1))
   if ! "scenario_$1"; then failed+=("$1"); fi
   restore_instances
 }
