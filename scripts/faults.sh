@@ -11,8 +11,9 @@
 # Ports, below the ephemeral range and apart from scripts/test.sh's and bench/run.sh's: MariaDB 23406,
 # Redis 26479, instances A, B and C 23481-23483 (FAULTS_MYSQL_PORT, FAULTS_REDIS_PORT, FAULTS_PORT move
 # them). Everything started is stopped by its pid on exit, also on failure; every wait is bounded. The
-# servers are installed with apt-get when missing (faketime too, for scenario 5); with CI=true a server
-# that cannot be had is an error. Logs stay in the work directory (printed) when a scenario fails.
+# servers are installed with apt-get when missing (faketime too, for scenario 5); one that cannot be
+# installed or started is an error (exit 1), with or without CI=true: no scenario is skipped. Logs stay in
+# the work directory (printed) when a scenario fails.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +33,7 @@ else
   outage=10 after=10 acl_window=8
 fi
 freeze=5          # scenario 2: Redis stopped (SIGSTOP) this long, as the issue has it
-recovery_limit=5000 # ms from a store's return to the last failure of each route
+recovery_limit=5000 # ms from a store's return to the run of successes each route of the load ends with
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/user-api-faults.XXXXXX")
 mysql_port=${FAULTS_MYSQL_PORT:-23406}
