@@ -14,7 +14,7 @@ using UserApi.Redis;
 using UserApi.Sessions;
 using UserApi.Tokens;
 
-// Helpers of bench/run.sh: measurements that are not HTTP load, and the data HTTP load needs.
+// Helpers of bench/run.sh (and the load of scripts/faults.sh): measurements that are not HTTP load, and the data HTTP load needs.
 return args switch
 {
     ["argon2", var seconds] => Argon2Rate(int.Parse(seconds)),
@@ -29,12 +29,13 @@ return args switch
     ["report", var raw, var output] => Report.Write(raw, output),
     ["token-cache-memory", var count] => await TokenCacheMemoryAsync(int.Parse(count)),
     ["token-cache-hit"] => await TokenCacheHitAsync(),
+    ["load", var output, var stopFile, var prefix, .. var urls] when urls.Length > 0 => await Load.RunAsync(output, stopFile, prefix, urls),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD | token-cache-memory COUNT | token-cache-hit | storm URL TOKENS LOGIN_CONNECTIONS INFO_CONNECTIONS SECONDS SERVER_PID");
+    Console.Error.WriteLine("usage: bench-tools argon2 SECONDS | tokens URL USERS FILE | identity-tokens URL USERS FILE | redis-memory HOST SESSIONS | redis-client HOST SECONDS | hash PASSWORD | token-cache-memory COUNT | token-cache-hit | storm URL TOKENS LOGIN_CONNECTIONS INFO_CONNECTIONS SECONDS SERVER_PID | load OUTPUT STOP_FILE PREFIX URL...");
     return 2;
 }
 

@@ -55,15 +55,23 @@ start_mariadb() {
   mkdir -p "$data"
   mariadb-install-db --no-defaults --datadir="$data" --user="$user" --auth-root-authentication-method=normal \
     --skip-test-db >"$work/mariadb-install.log" 2>&1 || { cat "$work/mariadb-install.log" >&2; return 1; }
-  "$mariadbd" --no-defaults --datadir="$data" --socket="$socket" --port="$mysql_port" --bind-address=127.0.0.1 \
-    --user="$user" --skip-name-resolve --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2 \
-    --max-connections=500 --log-error="$work/mariadb.err" >/dev/null 2>&1 &
-  pids+=($!)
-  wait_for "MariaDB" 60 mariadb --no-defaults --socket="$socket" -uroot -e "SELECT 1" || { cat "$work/mariadb.err" >&2; return 1; }
+  launch_mariadbd || return 1
   mariadb --no-defaults --socket="$socket" -uroot -e \
     "CREATE USER 'userapi'@'127.0.0.1' IDENTIFIED BY 'userapi'; GRANT ALL PRIVILEGES ON *.* TO 'userapi'@'127.0.0.1'; FLUSH PRIVILEGES;"
   export USERAPI_TEST_MYSQL="Server=127.0.0.1;Port=$mysql_port;User ID=userapi;Password=userapi"
   log "MariaDB on 127.0.0.1:$mysql_port"
+}
+
+# launch_mariadbd: runs mariadbd on the data directory start_mariadb installed (again after a kill, for
+# scripts/faults.sh) and waits for it to answer.
+launch_mariadbd() {
+  local mariadbd; mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+  local user; user=$(id -un)
+  "$mariadbd" --no-defaults --datadir="$work/mariadb" --socket="$work/mariadb.sock" --port="$mysql_port" --bind-address=127.0.0.1 \
+    --user="$user" --skip-name-resolve --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2 \
+    --max-connections=500 --log-error="$work/mariadb.err" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_for "MariaDB" 60 mariadb --no-defaults --socket="$work/mariadb.sock" -uroot -e "SELECT 1" || { cat "$work/mariadb.err" >&2; return 1; }
 }
 
 start_redis() { # [PORT]: on redis_port, or on PORT for another instance (the tests are told of redis_port's)

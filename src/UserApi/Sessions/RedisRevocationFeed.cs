@@ -15,7 +15,8 @@ namespace UserApi.Sessions;
 /// expires, and publish it on <c>session-revoked</c>; every instance applies the messages to its
 /// <see cref="RevocationList"/>. Because a message can be lost (a disconnect, a full output buffer), the
 /// instance also re-reads the sets: in full at start-up, then every <c>Auth.RevocationResyncInterval</c>
-/// seconds and after each reconnect, only what was scored since its last read (with an overlap).
+/// seconds and after each reconnect (of the subscription or of the connection the reads use), only what was
+/// scored since its last read (with an overlap).
 /// </summary>
 /// <remarks>
 /// Fail closed: until a read has succeeded, and again from the first failed one until the next success
@@ -61,9 +62,13 @@ public sealed class RedisRevocationFeed(
         revocations.MarkIncomplete();
         _completeSince = time.GetUtcNow();
         await redis.GetSubscriber().SubscribeAsync(RedisKeys.SessionRevokedChannel, (_, message) => Apply(message));
+        // Read at once when either connection returns: the subscription, because messages may have been lost
+        // while it was away; the interactive one, because the reads go through it. After a Redis restart the
+        // subscription often returns first, the read it prompts fails, and the next retry came only up to
+        // LastRetry later (scripts/faults.sh, scenario 3: ready 5.5-6.9 s after Redis was back).
         redis.ConnectionRestored += (_, e) =>
         {
-            if (e.ConnectionType == ConnectionType.Subscription)
+            if (e.ConnectionType is ConnectionType.Subscription or ConnectionType.Interactive)
             {
                 Volatile.Read(ref _wake).TrySetResult();
             }

@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
+using UserApi.Diagnostics;
 using UserApi.Redis;
 using UserApi.Tests.Support;
 
@@ -44,6 +47,35 @@ public sealed class RevocationFaultTests
         }, TimeSpan.FromSeconds(30));
         await (await clientB.UserInfoAsync(ended.AccessToken)).AssertInvalidTokenAsync("session_revoked");
         await (await clientB.UserInfoAsync(live.AccessToken)).AssertOkJsonAsync();
+    }
+
+    [Fact]
+    public async Task AnInstanceWhoseReadFailedReadsAgainAsSoonAsTheConnectionTheReadsUseIsBack()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        await using var app = new PrivateRedisBackend(redis.Host);
+        var client = app.CreateClient();
+        var (_, _, tokens) = await client.NewSessionAsync();
+        await (await client.UserInfoAsync(tokens.AccessToken)).AssertOkJsonAsync();
+
+        // After a Redis restart the subscription can return before the connection the reads use (it did in
+        // scripts/faults.sh, scenario 3): a read prompted by the subscription's return then fails. Cut the
+        // reads' connection alone (TYPE normal spares the subscription) as a periodic read comes due, until
+        // one fails.
+        await using var control = await ConnectionMultiplexer.ConnectAsync($"{redis.Host},allowAdmin=true");
+        var server = control.GetServer(redis.Host);
+        using var failures = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), UserApiMetrics.MeterName, "userapi.revocations.resync_failures");
+        await Poll.UntilAsync(async () =>
+        {
+            await server.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+            app.Time.Advance(TimeSpan.FromSeconds(11));
+            await Task.Delay(50);
+            return failures.GetMeasurementSnapshot().Count > 0;
+        }, TimeSpan.FromSeconds(60));
+
+        // The instance's clock stands still from here on, so no retry comes due: the reconnect must prompt the read.
+        await Poll.UntilAsync(async () => (await client.UserInfoAsync(tokens.AccessToken)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
     }
 
     [Fact]
