@@ -187,6 +187,21 @@ if ! $embedded_only; then
   settle
   record "{\"kind\":\"login-storm\",\"value\":$(taskset -c "$client_core" dotnet "$work/tools/bench-tools.dll" storm "http://127.0.0.1:$port" "$work/tokens-storm.txt" 512 8 "$storm_seconds" "$server_pid")}"
   stop_server
+
+  # The anonymous-token flood: 1,000,000 tokens each minted and presented once (bench/token-flood.sh, 16
+  # connections), the server's RSS sampled throughout; GET /user/info of a real user measured just before
+  # and just after it.
+  flood_tokens=1000000
+  $smoke && flood_tokens=2000
+  start_server user-api-flood $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/flood.db" "${userapi_args[@]}"
+  tools tokens "http://127.0.0.1:$port" 8 "$work/tokens-flood.txt"
+  warm "http://127.0.0.1:$port" get.lua "$work/tokens-flood.txt" /user/info
+  info_before=$(wrk_run "$duration" "http://127.0.0.1:$port" get.lua "$work/tokens-flood.txt" /user/info)
+  settle
+  flood=$(FLOOD_CORE=$client_core "$root/bench/token-flood.sh" "http://127.0.0.1:$port" "$server_pid" 1800 1 "$flood_tokens")
+  info_after=$(wrk_run "$duration" "http://127.0.0.1:$port" get.lua "$work/tokens-flood.txt" /user/info)
+  record "{\"kind\":\"token-flood\",\"value\":{\"flood\":$flood,\"info_before\":$info_before,\"info_after\":$info_after}}"
+  stop_server
 fi
 
 # The floor under GET /user/info: the baseline's GET behind ASP.NET Core's authentication and

@@ -60,7 +60,12 @@ public static class Report
             AppendLoginStorm(text, storm.GetProperty("value"));
         }
 
-        var others = lines.Where(l => l.GetProperty("kind").GetString() is not ("wrk" or "argon2" or "login-storm")).ToList();
+        foreach (var flood in lines.Where(l => l.GetProperty("kind").GetString() == "token-flood"))
+        {
+            AppendTokenFlood(text, flood.GetProperty("value"));
+        }
+
+        var others = lines.Where(l => l.GetProperty("kind").GetString() is not ("wrk" or "argon2" or "login-storm" or "token-flood")).ToList();
         if (argon2.Count > 0 || others.Count > 0)
         {
             text.AppendLine("### Other measurements");
@@ -103,6 +108,26 @@ public static class Report
         text.AppendLine(CultureInfo.InvariantCulture, $"| logins answered 503: rate, p50, p99 | {Figure(shed, "per_second"):F0}/s, {Figure(shed, "p50_ms"):F1} ms, {Figure(shed, "p99_ms"):F1} ms | p99 ≤ 50 ms | {Met(Figure(shed, "p99_ms") <= 50)} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| logins answered otherwise, or not at all | {others} | 0 | {Met(others == 0)} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| server RSS, before → largest | {storm.GetProperty("rss_mb_before").GetInt64()} → {storm.GetProperty("rss_mb_max").GetInt64()} MB | ≤ 200 MB | {Met(storm.GetProperty("rss_mb_max").GetInt64() <= 200)} |");
+        text.AppendLine();
+    }
+
+    // Issue 25's anonymous-token flood against its targets: bench/token-flood.sh's figures and GET /user/info around it.
+    private static void AppendTokenFlood(StringBuilder text, JsonElement value)
+    {
+        var flood = value.GetProperty("flood");
+        var before = value.GetProperty("info_before").GetProperty("rps").GetDouble();
+        var after = value.GetProperty("info_after").GetProperty("rps").GetDouble();
+        var peak = flood.GetProperty("rss_peak_mb").GetInt64();
+        var errors = flood.GetProperty("non2xx").GetInt64() + flood.GetProperty("socket_errors").GetInt64() + flood.GetProperty("timeouts").GetInt64();
+        string Met(bool met) => met ? "met" : "**missed**";
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"### Anonymous-token flood ({flood.GetProperty("tokens").GetInt64():N0} tokens, each minted and presented once)");
+        text.AppendLine();
+        text.AppendLine("| figure | measured | target | |");
+        text.AppendLine("|---|---:|---:|---|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| server RSS: start → peak → end | {flood.GetProperty("rss_start_mb").GetInt64()} → {peak} → {flood.GetProperty("rss_end_mb").GetInt64()} MB | peak ≤ 250 MB | {Met(peak <= 250)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| flood rate, requests answered otherwise than 2xx | {flood.GetProperty("rps").GetDouble():F0} req/s, {errors} | 0 | {Met(errors == 0)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| GET /user/info right after, against just before | {after:F0} / {before:F0} req/s = {after / before:P0} | ≥ 70 % | {Met(after >= 0.7 * before)} |");
         text.AppendLine();
     }
 
