@@ -38,6 +38,8 @@ public sealed class AccessTokenCache
         _clockSkew = tokens.AccessValidation.ClockSkew;
         _time = time;
         _byChars = _validated.GetAlternateLookup<ReadOnlySpan<char>>();
+        // A key taken out of the ring (a retired or compromised one) must stop its tokens at once.
+        tokens.KeysChanged += _validated.Clear;
     }
 
     public ValueTask<CheckedAccessToken> CheckAsync(ReadOnlyMemory<char> token)

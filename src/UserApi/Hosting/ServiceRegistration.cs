@@ -47,6 +47,7 @@ public static class ServiceRegistration
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Diagnostics.UserApiMetrics>()));
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton(sp => new SigningKeys(sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         services.AddSingleton<TokenService>();
         services.AddAccessTokenAuthentication();
         services.AddUserApiRateLimits();
@@ -85,6 +86,7 @@ public static class ServiceRegistration
         services.AddOptions<AuthOptions>().Configure<Microsoft.Extensions.Configuration.IConfiguration>(AuthOptions.Bind).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSecrets>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>>(sp => new SigningKeyRingValidator(sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
     }
