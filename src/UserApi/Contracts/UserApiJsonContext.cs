@@ -20,4 +20,6 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(JsonWebKeySetResponse))]
+[JsonSerializable(typeof(DiscoveryResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

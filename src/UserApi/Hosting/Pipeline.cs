@@ -22,6 +22,7 @@ public static class Pipeline
         app.MapOperations();
         app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();
+        app.MapKeyPublication();
         return app;
     }
 
