@@ -47,7 +47,10 @@ public static class ServiceRegistration
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Diagnostics.UserApiMetrics>()));
         services.AddSingleton<PasswordHasher>();
-        services.AddSingleton(sp => new SigningKeys(sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddSingleton(sp => new SigningKeys(
+            sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<IOptionsFactory<AuthOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(),
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<ILogger<SigningKeys>>()));
+        services.AddHostedService<ReloadSignal>();
         services.AddSingleton<TokenService>();
         services.AddAccessTokenAuthentication();
         services.AddUserApiRateLimits();
