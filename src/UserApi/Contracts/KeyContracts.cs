@@ -29,4 +29,6 @@ public sealed record DiscoveryResponse(
     [property: JsonPropertyName("issuer")] string Issuer,
     [property: JsonPropertyName("jwks_uri")] string JwksUri,
     [property: JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> IdTokenSigningAlgValuesSupported,
-    [property: JsonPropertyName("subject_types_supported")] IReadOnlyList<string> SubjectTypesSupported);
+    [property: JsonPropertyName("subject_types_supported")] IReadOnlyList<string> SubjectTypesSupported,
+    [property: JsonPropertyName("introspection_endpoint")] string IntrospectionEndpoint,
+    [property: JsonPropertyName("introspection_endpoint_auth_methods_supported")] IReadOnlyList<string> IntrospectionEndpointAuthMethodsSupported);

@@ -22,4 +22,5 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(SessionListResponse))]
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
 [JsonSerializable(typeof(DiscoveryResponse))]
+[JsonSerializable(typeof(IntrospectionResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

@@ -54,6 +54,7 @@ public static class KeyEndpoints
             return Problems.From(Failure.DiscoveryUnavailable, context);
         }
         var baseUrl = issuer.TrimEnd('/');
-        return TypedResults.Ok(new DiscoveryResponse(issuer, baseUrl + JwksPath, [keys.Current.Algorithm], ["public"]));
+        return TypedResults.Ok(new DiscoveryResponse(
+            issuer, baseUrl + JwksPath, [keys.Current.Algorithm], ["public"], baseUrl + IntrospectionEndpoints.Path, ["client_secret_basic"]));
     }
 }

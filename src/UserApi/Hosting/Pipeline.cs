@@ -23,6 +23,7 @@ public static class Pipeline
         app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();
         app.MapKeyPublication();
+        app.MapIntrospection();
         return app;
     }
 

@@ -53,6 +53,8 @@ public static class ServiceRegistration
         services.AddHostedService<ReloadSignal>();
         services.AddSingleton<TokenService>();
         services.AddAccessTokenAuthentication();
+        services.AddSingleton<IntrospectionClients>();
+        services.AddSingleton<AccessTokenIntrospection>();
         services.AddUserApiRateLimits();
 
         services.AddSingleton<Registration>();
@@ -90,6 +92,8 @@ public static class ServiceRegistration
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSecrets>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<IValidateOptions<AuthOptions>>(sp => new SigningKeyRingValidator(sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddOptions<IntrospectionOptions>().BindConfiguration(IntrospectionOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IntrospectionOptions>, IntrospectionOptionsValidator>();
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
     }

@@ -71,6 +71,8 @@ public sealed class KeyPublicationTests(Es256Backend app) : IClassFixture<Es256B
         Assert.Equal(Issuer + "/", document.GetProperty("issuer").GetString());
         Assert.Equal(Issuer + "/.well-known/jwks.json", document.GetProperty("jwks_uri").GetString());
         Assert.Equal(["ES256"], document.GetProperty("id_token_signing_alg_values_supported").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(Issuer + "/token/introspect", document.GetProperty("introspection_endpoint").GetString());
+        Assert.Equal(["client_secret_basic"], document.GetProperty("introspection_endpoint_auth_methods_supported").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal("public, max-age=300", response.Headers.CacheControl?.ToString());
     }
 
