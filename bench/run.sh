@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of bench/RESULTS.md.
 #
-#   bench/run.sh            the full run (about 50 minutes on 2 cores)
+#   bench/run.sh            the full run (about 55 minutes on 2 cores), GET /user/info and refresh also in ES256 mode
 #   bench/run.sh --smoke    every scenario once for 2 s, embedded mode only: proves the harness works (CI)
 #   bench/run.sh --embedded the full method for the floors only: embedded GET /user/info and refresh against
 #                           /hello (about 6 minutes); prints the report, leaves bench/results and RESULTS.md alone
@@ -152,14 +152,14 @@ measure "Throughput" baseline hello "" "http://127.0.0.1:$port" get.lua - /hello
 baseline_url="http://127.0.0.1:$port" side_pids+=("$server_pid") server_pid=""
 
 # 2. UserApi, each mode
-userapi_scenarios() { # MODE PORT
+userapi_scenarios() { # MODE PORT [tokens-only]: tokens-only stops after the two scenarios the floors are set on
   local mode=$1 port=$2 url="http://127.0.0.1:$2"
   tools tokens "$url" "$users" "$work/tokens-$mode.txt"
   warm "$url" get.lua "$work/tokens-$mode.txt" /user/info
   local before; before=$(rss_mb)
   measure "Throughput" "user-api ($mode)" "GET /user/info" "baseline:hello" "$url" get.lua "$work/tokens-$mode.txt" /user/info
   measure_refresh "Throughput" "user-api ($mode)" "POST /user/refresh" "baseline:hello" "$url" /user/refresh "$work/tokens-$mode.txt"
-  $embedded_only && return 0
+  if $embedded_only || [[ ${3:-} == tokens-only ]]; then return 0; fi
   measure "Throughput" "user-api ($mode)" "POST /user/token" "baseline:hello" "$url" post.lua /user/token
   measure "Password hashing" "user-api ($mode)" "POST /user/login" "argon2" "$url" login.lua "$work/tokens-$mode.txt" /user/login username
   measure "Password hashing" "user-api ($mode)" "POST /user/register" "argon2" "$url" register.lua
@@ -173,6 +173,17 @@ port=18888
 start_server user-api $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/bench.db" "${userapi_args[@]}"
 userapi_scenarios embedded $port
 stop_server
+
+# 2a. ES256 access tokens (issue 26), beside HS256: GET /user/info and refresh only. The access-token cache
+# verifies a token's ECDSA signature once, so GET /user/info should cost what it costs with HS256; a refresh
+# signs a new ES256 token every time (its refresh token stays HS256).
+if ! $smoke && ! $embedded_only; then
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/es256.pem" 2>/dev/null
+  start_server user-api-es256 $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/bench-es256.db" "${userapi_args[@]}" \
+    --Auth:Algorithm=ES256 --Auth:SigningKeys:0:Kid=bench "--Auth:SigningKeys:0:Path=$work/es256.pem"
+  userapi_scenarios embedded-es256 $port tokens-only
+  stop_server
+fi
 
 # 2b. Abuse (issue 25), each against a fresh embedded server on the server core. The login storm: 512
 # connections of correct logins, each sent again as soon as the last is answered (Retry-After ignored), with

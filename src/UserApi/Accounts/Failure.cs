@@ -17,6 +17,8 @@ public sealed record Failure(string Code, string Title, IReadOnlyDictionary<stri
     public static readonly Failure SessionNotFound = new("session_not_found", "No such session.");
     public static readonly Failure UserNotFound = new("user_not_found", "No such user.");
     public static readonly Failure AnonymousDisabled = new("not_found", "Anonymous tokens are not enabled.");
+    public static readonly Failure DiscoveryUnavailable = new("not_found", "Discovery is served when Auth.Issuer is this service's public base URL.");
+    public static readonly Failure InvalidClient = new("invalid_client", "Client authentication failed.");
     public static readonly Failure RevocationsUnknown = new("backend_unavailable", "The revoked sessions are not loaded; try again shortly.");
 
     public const string RateLimitedCode = "rate_limited";

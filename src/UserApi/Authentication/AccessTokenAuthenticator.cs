@@ -33,12 +33,22 @@ public sealed class AccessTokenAuthenticator(AccessTokenCache tokens, Revocation
     /// <summary>The failure a refused result or a challenge's properties carry; null when there is none.</summary>
     public static Failure? FailureOf(AuthenticationProperties? properties) => properties?.GetParameter<Failure>(nameof(Failure));
 
-    public async ValueTask<AuthenticateResult> AuthenticateAsync(HttpContext context)
+    public ValueTask<AuthenticateResult> AuthenticateAsync(HttpContext context)
     {
         if (ReadToken(context.Request.Headers.Authorization) is not { } token)
         {
-            return None;
+            return ValueTask.FromResult(None);
         }
+        return AuthenticateAsync(token, context);
+    }
+
+    /// <summary>
+    /// The check of one access token, for a request's header or a token another service asks about
+    /// (<see cref="AccessTokenIntrospection"/>): the token, then its session against the revoked ones. A revoked
+    /// session's token passes only for a request whose endpoint allows it (logout); without a request, never.
+    /// </summary>
+    public async ValueTask<AuthenticateResult> AuthenticateAsync(ReadOnlyMemory<char> token, HttpContext? request)
+    {
         if (token.Length == 0)
         {
             return Invalid;
@@ -50,7 +60,7 @@ public sealed class AccessTokenAuthenticator(AccessTokenCache tokens, Revocation
         }
         if (caller.SessionId is { } sessionId
             && (!revocations.IsComplete || revocations.IsRevoked(sessionId))
-            && context.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
+            && request?.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
         {
             return revocations.IsComplete ? Revoked : Unknown;
         }

@@ -65,6 +65,8 @@ public sealed class AccessTokenCache
         _slotTicks = Math.Max(1, (options.Value.AccessLifetime + _clockSkew).Ticks / LifetimeSlots);
         _budget = options.Value.TokenCacheMegabytes * 1024L * 1024L;
         metrics.ObserveAccessTokenCache(() => Volatile.Read(ref _count), () => Volatile.Read(ref _bytes));
+        // A key taken out of the ring (a retired or compromised one) must stop its tokens at once.
+        tokens.KeysChanged += Clear;
     }
 
     /// <summary>Entries held now.</summary>
@@ -78,7 +80,7 @@ public sealed class AccessTokenCache
 
     public ValueTask<CheckedAccessToken> CheckAsync(ReadOnlyMemory<char> token)
     {
-        // Found by its signature, an HMAC-SHA256 under our key, so no two valid tokens share its first 128 bits;
+        // Found by its signature, an HMAC or a signature under our key, so no two valid tokens share its first 128 bits;
         // the hash of the whole token then refuses a known signature over other contents. It needs no key: to
         // aim at the stored hash one must know the whole token, which already is that caller's credential.
         if (SignatureKey.Of(token.Span) is { } key
@@ -95,7 +97,7 @@ public sealed class AccessTokenCache
                 return ValueTask.FromResult(new CheckedAccessToken(entry.Caller, default));
             }
             // Out of its lifetime: let the full validation produce the proper failure.
-            Remove(key, entry, expired: true);
+            Remove(key, entry, "expired");
         }
         return ValidateAndRememberAsync(token);
     }
@@ -183,7 +185,7 @@ public sealed class AccessTokenCache
         {
             if (now > entry.Expires + _clockSkew)
             {
-                Remove(key, entry, expired: true);
+                Remove(key, entry, "expired");
             }
             else
             {
@@ -207,7 +209,7 @@ public sealed class AccessTokenCache
             if (rank < cutoff || rank == cutoff && excess > 0)
             {
                 excess -= entry.Bytes;
-                Remove(key, entry, expired: false);
+                Remove(key, entry, "budget");
             }
             else
             {
@@ -219,14 +221,22 @@ public sealed class AccessTokenCache
     private int Rank(Entry entry, DateTime now) =>
         (entry.PresentedAgain ? LifetimeSlots : 0) + (int)Math.Clamp((entry.Expires - now).Ticks / _slotTicks, 0, LifetimeSlots - 1);
 
-    private void Remove(SignatureKey key, Entry entry, bool expired)
+    private void Clear()
+    {
+        foreach (var (key, entry) in _entries)
+        {
+            Remove(key, entry, "keys_changed");
+        }
+    }
+
+    private void Remove(SignatureKey key, Entry entry, string reason)
     {
         // Only this entry: another request may have put the token's next entry under the key meanwhile.
         if (_entries.TryRemove(new KeyValuePair<SignatureKey, Entry>(key, entry)))
         {
             Interlocked.Add(ref _bytes, -entry.Bytes);
             Interlocked.Decrement(ref _count);
-            _metrics.AccessTokenCacheEvictions.Add(1, new KeyValuePair<string, object?>("reason", expired ? "expired" : "budget"));
+            _metrics.AccessTokenCacheEvictions.Add(1, new KeyValuePair<string, object?>("reason", reason));
         }
     }
 
@@ -236,20 +246,21 @@ public sealed class AccessTokenCache
             ? text
             : token.ToString();
 
-    /// <summary>The first 128 bits of an HS256 token's signature; HMAC output is uniform, so its first 64 bits
-    /// serve as the hash code.</summary>
+    /// <summary>The first 128 bits of a token's signature (HS256's 32 bytes, ES256's 64, RS256's 256): HMAC and
+    /// signature output is uniform, so its first 64 bits serve as the hash code.</summary>
     private readonly record struct SignatureKey(ulong First, ulong Second)
     {
-        private const int SignatureChars = 43;
+        // 24 characters: whole base64 groups, so no unused bits; 18 bytes, of which the first 16 are the key.
+        private const int PrefixChars = 24;
+        private const int PrefixBytes = 18;
 
         public static SignatureKey? Of(ReadOnlySpan<char> token)
         {
             var dot = token.LastIndexOf('.');
-            Span<byte> signature = stackalloc byte[32];
-            return dot >= 0 && token.Length - dot - 1 == SignatureChars
-                // Not TryDecodeFromChars: it throws on set unused bits, which a forged token may have.
-                && Base64Url.DecodeFromChars(token[(dot + 1)..], signature, out _, out var written) == OperationStatus.Done && written == signature.Length
-                    ? new SignatureKey(BinaryPrimitives.ReadUInt64LittleEndian(signature), BinaryPrimitives.ReadUInt64LittleEndian(signature[8..]))
+            Span<byte> prefix = stackalloc byte[PrefixBytes];
+            return dot >= 0 && token.Length - dot - 1 >= PrefixChars
+                && Base64Url.DecodeFromChars(token.Slice(dot + 1, PrefixChars), prefix, out _, out var written) == OperationStatus.Done && written == PrefixBytes
+                    ? new SignatureKey(BinaryPrimitives.ReadUInt64LittleEndian(prefix), BinaryPrimitives.ReadUInt64LittleEndian(prefix[8..]))
                     : null;
         }
 

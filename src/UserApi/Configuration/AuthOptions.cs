@@ -11,6 +11,15 @@ public sealed class AuthOptions
     public const string SectionName = "Auth";
     public const string SeedAliasSectionName = "JwtAuth";
 
+    /// <summary>
+    /// The one algorithm of access tokens: <c>HS256</c> (signed with <see cref="AccessSecret"/>, as go-zero's),
+    /// <c>ES256</c> or <c>RS256</c> (signed with the first of <see cref="SigningKeys"/>).
+    /// </summary>
+    public string Algorithm { get; set; } = SigningAlgorithms.HS256;
+
+    /// <summary>ES256/RS256 only: the key ring; the first key signs, every key verifies (a rotation's next and previous keys).</summary>
+    public List<SigningKeyOptions> SigningKeys { get; set; } = [];
+
     public string AccessSecret { get; set; } = "";
 
     /// <summary>Access-token lifetime in seconds.</summary>
@@ -23,6 +32,9 @@ public sealed class AuthOptions
 
     /// <summary>go-zero's <c>PrevSecret</c>: still accepted when verifying access tokens during a key rotation.</summary>
     public string PrevAccessSecret { get; set; } = "";
+
+    /// <summary>The refresh-token counterpart of <see cref="PrevAccessSecret"/>: rotates <see cref="RefreshSecret"/> without ending every session.</summary>
+    public string PrevRefreshSecret { get; set; } = "";
 
     public string Issuer { get; set; } = "user-api";
 
@@ -63,6 +75,8 @@ public sealed class AuthOptions
     /// tokens is presented (its entries: <see cref="Authentication.AccessTokenCache"/>).
     /// </summary>
     public int TokenCacheMegabytes { get; set; } = 64;
+
+    public bool IsHmac => Algorithm == SigningAlgorithms.HS256;
 
     public TimeSpan AccessLifetime => TimeSpan.FromSeconds(AccessExpire);
 

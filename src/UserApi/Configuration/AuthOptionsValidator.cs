@@ -19,15 +19,34 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             }
         }
 
-        Check(Secrets.Problem("Auth.AccessSecret", options.AccessSecret));
+        if (!SigningAlgorithms.Supported.Contains(options.Algorithm, StringComparer.Ordinal))
+        {
+            problems.Add(options.Algorithm == "EdDSA"
+                ? "Auth.Algorithm is EdDSA, which Microsoft.IdentityModel (what this service and an ASP.NET Core AddJwtBearer consumer verify with) does not support: use ES256, or RS256 for consumers without ECDSA."
+                : $"Auth.Algorithm is '{options.Algorithm}': use HS256 (a shared secret, as go-zero), ES256 or RS256 (keys in Auth.SigningKeys, published at /.well-known/jwks.json).");
+        }
+        // Access tokens are signed with AccessSecret only in HS256 mode; refresh tokens always with RefreshSecret.
+        if (options.IsHmac || options.AccessSecret.Length > 0)
+        {
+            Check(Secrets.Problem("Auth.AccessSecret", options.AccessSecret));
+        }
         Check(Secrets.Problem("Auth.RefreshSecret", options.RefreshSecret));
         if (options.PrevAccessSecret.Length > 0)
         {
             Check(Secrets.Problem("Auth.PrevAccessSecret", options.PrevAccessSecret));
         }
-        if (options.AccessSecret.Length > 0 && options.AccessSecret == options.RefreshSecret)
+        if (options.PrevRefreshSecret.Length > 0)
         {
-            problems.Add("Auth.AccessSecret and Auth.RefreshSecret are equal: use two different random values, so that one kind of token can never be forged from the other's key.");
+            Check(Secrets.Problem("Auth.PrevRefreshSecret", options.PrevRefreshSecret));
+        }
+        (string Key, string Secret)[] accessSecrets = [("Auth.AccessSecret", options.AccessSecret), ("Auth.PrevAccessSecret", options.PrevAccessSecret)];
+        (string Key, string Secret)[] refreshSecrets = [("Auth.RefreshSecret", options.RefreshSecret), ("Auth.PrevRefreshSecret", options.PrevRefreshSecret)];
+        foreach (var (accessKey, access) in accessSecrets.Where(a => a.Secret.Length > 0))
+        {
+            foreach (var (refreshKey, _) in refreshSecrets.Where(r => r.Secret == access))
+            {
+                problems.Add($"{accessKey} and {refreshKey} are equal: use two different random values, so that one kind of token can never be forged from the other's key.");
+            }
         }
         if (options.AccessExpire <= 0)
         {
@@ -63,7 +82,12 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         }
         if (string.IsNullOrWhiteSpace(options.Issuer))
         {
-            problems.Add("Auth.Issuer is empty: set it to this service's name (e.g. user-api).");
+            problems.Add("Auth.Issuer is empty: set it to this service's name (e.g. user-api), or to its public base URL (https://auth.example.com) for /.well-known/openid-configuration.");
+        }
+        else if (options.Issuer.Contains("://", StringComparison.Ordinal) && IssuerUrl(options.Issuer) is null)
+        {
+            // RFC 8414 §2: an issuer URL has no query and no fragment; discovery documents derive their URLs from it.
+            problems.Add($"Auth.Issuer '{options.Issuer}' is not an absolute http(s) URL without query or fragment: use the public base URL (e.g. https://auth.example.com) or a plain name (user-api).");
         }
         if (string.IsNullOrWhiteSpace(options.Audience))
         {
@@ -72,4 +96,11 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
+
+    /// <summary>The issuer as the base URL of the discovery document (RFC 8414 §2, §3); null when it is a plain name.</summary>
+    public static Uri? IssuerUrl(string issuer) =>
+        Uri.TryCreate(issuer, UriKind.Absolute, out var url) && url.Scheme is "https" or "http" && url.Query.Length == 0 && url.Fragment.Length == 0
+            && !issuer.Contains('?', StringComparison.Ordinal) && !issuer.Contains('#', StringComparison.Ordinal)
+            ? url
+            : null;
 }

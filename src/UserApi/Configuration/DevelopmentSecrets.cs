@@ -8,8 +8,9 @@ namespace UserApi.Configuration;
 
 /// <summary>
 /// In the Development environment only, replaces a missing or placeholder HMAC secret with a random one
-/// kept in <c>data/dev-secrets.json</c>, so the first-run command works and tokens survive restarts.
-/// Outside Development the validator refuses such secrets instead.
+/// kept in <c>data/dev-secrets.json</c>, and in ES256/RS256 mode generates a missing signing key (an empty
+/// <c>Auth.SigningKeys</c> becomes <c>data/dev-signing-key-es256.pem</c>), so the first-run command works and
+/// tokens survive restarts. Outside Development the validators refuse these instead.
 /// </summary>
 public sealed class DevelopmentSecrets(IHostEnvironment environment, ILogger<DevelopmentSecrets> logger) : IPostConfigureOptions<AuthOptions>
 {
@@ -27,6 +28,7 @@ public sealed class DevelopmentSecrets(IHostEnvironment environment, ILogger<Dev
             return;
         }
 
+        GenerateMissingSigningKeys(options);
         var replaceAccess = NeedsReplacing(options.AccessSecret);
         var replaceRefresh = NeedsReplacing(options.RefreshSecret);
         if (!replaceAccess && !replaceRefresh)
@@ -52,6 +54,48 @@ public sealed class DevelopmentSecrets(IHostEnvironment environment, ILogger<Dev
         {
             logger.LogWarning("Auth.RefreshSecret is missing or a placeholder: using a random development secret from data/{File}. Set a real secret before running outside Development.", FileName);
         }
+    }
+
+    private void GenerateMissingSigningKeys(AuthOptions options)
+    {
+        if (options.Algorithm is not (SigningAlgorithms.ES256 or SigningAlgorithms.RS256))
+        {
+            return;
+        }
+        if (options.SigningKeys.Count == 0)
+        {
+            var name = options.Algorithm.ToLowerInvariant();
+            options.SigningKeys.Add(new SigningKeyOptions { Kid = $"dev-{name}", Path = Path.Combine("data", $"dev-signing-key-{name}.pem") });
+        }
+        foreach (var entry in options.SigningKeys.Where(e => e.Path.Length > 0))
+        {
+            var path = Path.GetFullPath(entry.Path, environment.ContentRootPath);
+            lock (FileLock)
+            {
+                if (File.Exists(path))
+                {
+                    continue;
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, NewKeyPem(options.Algorithm));
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+            }
+            logger.LogWarning("Auth.SigningKeys: generated a development {Algorithm} key for kid {Kid} at {Path}. Provide real keys before running outside Development.", options.Algorithm, entry.Kid, entry.Path);
+        }
+    }
+
+    private static string NewKeyPem(string algorithm)
+    {
+        if (algorithm == SigningAlgorithms.ES256)
+        {
+            using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return ecdsa.ExportPkcs8PrivateKeyPem();
+        }
+        using var rsa = RSA.Create(3072);
+        return rsa.ExportPkcs8PrivateKeyPem();
     }
 
     private static bool NeedsReplacing(string secret) => string.IsNullOrEmpty(secret) || Secrets.IsPlaceholder(secret);

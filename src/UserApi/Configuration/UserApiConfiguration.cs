@@ -33,7 +33,7 @@ public static class UserApiConfiguration
 
         if (File.Exists(path))
         {
-            builder.Configuration.AddYamlFile(path);
+            builder.Configuration.AddYamlFile(path, reloadOnChange: true);
         }
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
         builder.Configuration.AddCommandLine(commandLine.Rest);

@@ -67,10 +67,28 @@ public sealed class YamlConfigurationProvider(YamlConfigurationSource source) : 
 
 public static class YamlConfigurationExtensions
 {
-    public static IConfigurationBuilder AddYamlFile(this IConfigurationBuilder builder, string path)
+    public static IConfigurationBuilder AddYamlFile(this IConfigurationBuilder builder, string path) => builder.AddYamlFile(path, reloadOnChange: false);
+
+    /// <summary>
+    /// With <paramref name="reloadOnChange"/>, the file is read again when it changes (the signing keys follow it).
+    /// A file that fails to load at that point is ignored rather than thrown on the file watcher's thread, which
+    /// would end the process: the configuration is then empty until the file is fixed (the library empties it), and
+    /// whatever follows it keeps its last valid state (<c>Tokens/SigningKeys</c> refuses an empty one). The first
+    /// load still throws.
+    /// </summary>
+    public static IConfigurationBuilder AddYamlFile(this IConfigurationBuilder builder, string path, bool reloadOnChange)
     {
-        var source = new YamlConfigurationSource { Path = path, Optional = false, ReloadOnChange = false };
+        var loaded = false;
+        var source = new YamlConfigurationSource { Path = path, Optional = false, ReloadOnChange = reloadOnChange };
+        if (reloadOnChange)
+        {
+            source.OnLoadException = context => context.Ignore = loaded;
+        }
         source.ResolveFileProvider();
-        return builder.Add(source);
+        builder.Add(source);
+        // A ConfigurationManager (the host's) has loaded the file by now; a ConfigurationBuilder loads it at
+        // Build(), after this, and so would ignore a first failure: reloading is for the host's configuration only.
+        loaded = builder is ConfigurationManager;
+        return builder;
     }
 }

@@ -20,4 +20,7 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(JsonWebKeySetResponse))]
+[JsonSerializable(typeof(DiscoveryResponse))]
+[JsonSerializable(typeof(IntrospectionResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

@@ -19,6 +19,7 @@ public static class Problems
         [Failure.TokenExpired.Code] = StatusCodes.Status401Unauthorized,
         [Failure.RefreshTokenReused.Code] = StatusCodes.Status401Unauthorized,
         [Failure.SessionRevoked.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.InvalidClient.Code] = StatusCodes.Status401Unauthorized,
         [Failure.WrongPassword.Code] = StatusCodes.Status403Forbidden,
         [Failure.SessionNotFound.Code] = StatusCodes.Status404NotFound,
         [Failure.UserNotFound.Code] = StatusCodes.Status404NotFound,

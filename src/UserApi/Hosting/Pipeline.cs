@@ -22,6 +22,8 @@ public static class Pipeline
         app.MapOperations();
         app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();
+        app.MapKeyPublication();
+        app.MapIntrospection();
         return app;
     }
 

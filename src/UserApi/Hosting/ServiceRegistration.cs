@@ -49,8 +49,14 @@ public static class ServiceRegistration
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Diagnostics.UserApiMetrics>()));
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton(sp => new SigningKeys(
+            sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<IOptionsFactory<AuthOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(),
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<ILogger<SigningKeys>>()));
+        services.AddHostedService<ReloadSignal>();
         services.AddSingleton<TokenService>();
         services.AddAccessTokenAuthentication();
+        services.AddSingleton<IntrospectionClients>();
+        services.AddSingleton<AccessTokenIntrospection>();
         services.AddUserApiRateLimits();
 
         services.AddSingleton<Registration>();
@@ -89,6 +95,9 @@ public static class ServiceRegistration
         services.AddOptions<AuthOptions>().Configure<Microsoft.Extensions.Configuration.IConfiguration>(AuthOptions.Bind).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSecrets>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>>(sp => new SigningKeyRingValidator(sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddOptions<IntrospectionOptions>().BindConfiguration(IntrospectionOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IntrospectionOptions>, IntrospectionOptionsValidator>();
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
     }

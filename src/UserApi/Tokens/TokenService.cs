@@ -24,8 +24,9 @@ public enum TokenFailure
 }
 
 /// <summary>
-/// Issues and checks the two kinds of JWT. Each kind has its own key and <c>typ</c>, and validation
-/// accepts exactly HS256, so neither kind passes for the other (RFC 8725 §3.1, §3.11).
+/// Issues and checks the two kinds of JWT. Each kind has its own keys and <c>typ</c>, and validation accepts
+/// exactly one algorithm per kind (RFC 8725 §3.1, §3.11): the configured one for access tokens, HS256 for
+/// refresh tokens, which only this service reads. The keys are the current <see cref="SigningKeyRing"/>.
 /// </summary>
 public sealed class TokenService
 {
@@ -33,30 +34,31 @@ public sealed class TokenService
 
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
-    private readonly SigningCredentials _accessCredentials;
-    private readonly SigningCredentials _refreshCredentials;
-    private readonly TokenValidationParameters _refreshValidation;
+    private readonly SigningKeys _keys;
+    private volatile Validations _validations;
 
-    public TokenService(IOptions<AuthOptions> options, TimeProvider time)
+    public TokenService(IOptions<AuthOptions> options, TimeProvider time, SigningKeys keys)
     {
         _options = options.Value;
         _time = time;
-        var accessKey = HmacSignatureProviders.KeyFor(_options.AccessSecret);
-        var refreshKey = HmacSignatureProviders.KeyFor(_options.RefreshSecret);
-        _accessCredentials = new SigningCredentials(accessKey, SecurityAlgorithms.HmacSha256);
-        _refreshCredentials = new SigningCredentials(refreshKey, SecurityAlgorithms.HmacSha256);
-
-        var accessKeys = new List<SecurityKey> { accessKey };
-        if (_options.PrevAccessSecret.Length > 0)
-        {
-            accessKeys.Add(HmacSignatureProviders.KeyFor(_options.PrevAccessSecret));
-        }
-        AccessValidation = Validation(TokenClaims.AccessTokenType, accessKeys);
-        _refreshValidation = Validation(TokenClaims.RefreshTokenType, [refreshKey]);
+        _keys = keys;
+        _validations = ValidationsFor(keys.Current);
     }
 
-    /// <summary>What access tokens are checked against.</summary>
-    public TokenValidationParameters AccessValidation { get; }
+    /// <summary>Keys from the options alone, files relative to the working directory (tests, benchmarks).</summary>
+    public TokenService(IOptions<AuthOptions> options, TimeProvider time) : this(options, time, new SigningKeys(options, Directory.GetCurrentDirectory()))
+    {
+    }
+
+    /// <summary>Raised when the keys changed: a token validated before may no longer be.</summary>
+    public event Action? KeysChanged
+    {
+        add => _keys.Changed += value;
+        remove => _keys.Changed -= value;
+    }
+
+    /// <summary>What access tokens are checked against now.</summary>
+    public TokenValidationParameters AccessValidation => Current.Access;
 
     /// <summary>The library's full check of an access token (the authentication's token cache remembers valid ones).</summary>
     public Task<TokenValidationResult> ValidateAccessTokenAsync(string token) => Handler.ValidateTokenAsync(token, AccessValidation);
@@ -71,6 +73,7 @@ public sealed class TokenService
     /// </summary>
     public TokenPair Issue(User user, Session session)
     {
+        var ring = _keys.Current;
         var issuedAt = session.LastUsedAt;
         var accessExpires = Min(issuedAt + _options.AccessLifetime, session.ExpiresAt);
         var access = Handler.CreateToken(new SecurityTokenDescriptor
@@ -81,7 +84,7 @@ public sealed class TokenService
             IssuedAt = issuedAt.UtcDateTime,
             NotBefore = issuedAt.UtcDateTime,
             Expires = accessExpires.UtcDateTime,
-            SigningCredentials = _accessCredentials,
+            SigningCredentials = ring.AccessSigning,
             Claims = new Dictionary<string, object>(5)
             {
                 [TokenClaims.Subject] = user.Id.ToString(CultureInfo.InvariantCulture),
@@ -99,7 +102,7 @@ public sealed class TokenService
             IssuedAt = issuedAt.UtcDateTime,
             NotBefore = issuedAt.UtcDateTime,
             Expires = session.ExpiresAt.UtcDateTime,
-            SigningCredentials = _refreshCredentials,
+            SigningCredentials = ring.RefreshSigning,
             Claims = new Dictionary<string, object>(3)
             {
                 [TokenClaims.Subject] = user.Id.ToString(CultureInfo.InvariantCulture),
@@ -112,6 +115,7 @@ public sealed class TokenService
 
     public AnonymousToken IssueAnonymous()
     {
+        var ring = _keys.Current;
         var now = _time.GetUtcNow();
         var expires = now + _options.AccessLifetime;
         var token = Handler.CreateToken(new SecurityTokenDescriptor
@@ -122,7 +126,7 @@ public sealed class TokenService
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
-            SigningCredentials = _accessCredentials,
+            SigningCredentials = ring.AccessSigning,
             Claims = new Dictionary<string, object>(3)
             {
                 [TokenClaims.Subject] = $"anonymous:{Ids.New()}",
@@ -135,7 +139,7 @@ public sealed class TokenService
 
     public async Task<(RefreshTokenClaims? Claims, TokenFailure Failure)> ValidateRefreshTokenAsync(string token)
     {
-        var result = await Handler.ValidateTokenAsync(token, _refreshValidation);
+        var result = await Handler.ValidateTokenAsync(token, Current.Refresh);
         if (!result.IsValid)
         {
             return (null, FailureOf(result));
@@ -152,11 +156,32 @@ public sealed class TokenService
         return (null, TokenFailure.Invalid);
     }
 
-    private TokenValidationParameters Validation(string type, IReadOnlyList<SecurityKey> keys) => new()
+    /// <summary>The validation parameters of the current ring, made once per ring.</summary>
+    private Validations Current
     {
-        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-        TypeValidator = TokenShape.Validator(type, _time),
+        get
+        {
+            var validations = _validations;
+            var ring = _keys.Current;
+            return ReferenceEquals(validations.Ring, ring) ? validations : _validations = ValidationsFor(ring);
+        }
+    }
+
+    private Validations ValidationsFor(SigningKeyRing ring) => new(
+        ring,
+        Validation(TokenClaims.AccessTokenType, ring.IsHmac ? SecurityAlgorithms.HmacSha256 : ring.AccessSigning.Algorithm, ring.AccessKeys, ring.AccessKids, kidRequired: !ring.IsHmac),
+        // Refresh tokens issued before they carried a kid stay valid: HS256 keys may be tried in turn.
+        Validation(TokenClaims.RefreshTokenType, SecurityAlgorithms.HmacSha256, ring.RefreshKeys, ring.RefreshKids, kidRequired: false));
+
+    private TokenValidationParameters Validation(string type, string algorithm, IReadOnlyList<SecurityKey> keys, IReadOnlySet<string> kids, bool kidRequired) => new()
+    {
+        ValidAlgorithms = [algorithm],
+        TypeValidator = TokenShape.Validator(type, _time, kids, kidRequired),
         IssuerSigningKeys = keys,
+        // A kid names its key; a token naming none (HS256 tokens issued before kids, go-zero's) may try each
+        // secret. An asymmetric token must name a key of the ring: an unknown or retired kid is refused, never
+        // tried against the others (RFC 8725 §3.10 leaves key selection to the application).
+        TryAllIssuerSigningKeys = !kidRequired,
         ValidIssuer = _options.Issuer,
         ValidAudience = _options.Audience,
         RequireSignedTokens = true,
@@ -167,6 +192,8 @@ public sealed class TokenService
         NameClaimType = TokenClaims.Subject,
         RoleClaimType = TokenClaims.Role,
     };
+
+    private sealed record Validations(SigningKeyRing Ring, TokenValidationParameters Access, TokenValidationParameters Refresh);
 
     /// <summary>
     /// RFC 7519 §4.1.4/§4.1.5 against the injected clock (the library's own check reads the system clock):

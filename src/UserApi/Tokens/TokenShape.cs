@@ -8,9 +8,11 @@ namespace UserApi.Tokens;
 
 /// <summary>
 /// Checks the library leaves to the application (RFC 8725 §3, the OWASP JWT cheat sheet): a token must
-/// look exactly like one this service issues. Only <c>alg</c> and <c>typ</c> in the header, so <c>jwk</c>,
-/// <c>jku</c>, <c>x5u</c>, <c>x5c</c>, <c>kid</c> and <c>crit</c> are refused rather than ignored (RFC 7515
-/// §4.1.11 requires refusing an unknown <c>crit</c>); the expected <c>typ</c> (RFC 8725 §3.11); canonical
+/// look exactly like one this service issues. Only <c>alg</c>, <c>typ</c> and <c>kid</c> in the header, so
+/// <c>jwk</c>, <c>jku</c>, <c>x5u</c>, <c>x5c</c> and <c>crit</c> are refused rather than ignored (RFC 7515
+/// §4.1.11 requires refusing an unknown <c>crit</c>; RFC 8725 §3.10: no key comes from the token); a <c>kid</c>
+/// only as a string naming a key of the ring, so it is never a path or a query; the expected <c>typ</c>
+/// (RFC 8725 §3.11); canonical
 /// base64url in every segment; and <c>exp</c>, <c>nbf</c>, <c>iat</c> as integers in range, with <c>iat</c>
 /// not in the future.
 /// </summary>
@@ -19,7 +21,9 @@ public static class TokenShape
     private const long MaxNumericDate = 253402300799; // 9999-12-31T23:59:59Z
 
     /// <summary>A <see cref="TokenValidationParameters.TypeValidator"/> for tokens of <paramref name="expectedType"/>.</summary>
-    public static TypeValidator Validator(string expectedType, TimeProvider time) => (type, token, parameters) =>
+    /// <param name="kids">the kids of the keys that verify this kind of token</param>
+    /// <param name="kidRequired">whether a token must name its key (every asymmetric one does); else a kid may be absent</param>
+    public static TypeValidator Validator(string expectedType, TimeProvider time, IReadOnlySet<string> kids, bool kidRequired) => (type, token, parameters) =>
     {
         if (token is not JsonWebToken jwt || jwt.IsEncrypted)
         {
@@ -40,18 +44,42 @@ public static class TokenShape
         {
             throw new SecurityTokenMalformedException("A token segment is not canonical base64url.");
         }
-        CheckHeader(header);
+        CheckHeader(header, kids, kidRequired);
         CheckTimes(payload, time.GetUtcNow().ToUnixTimeSeconds() + (long)parameters.ClockSkew.TotalSeconds);
         return type;
     };
 
-    private static void CheckHeader(ReadOnlySpan<char> encodedHeader) => ForEachMember(encodedHeader, static (ref reader, _) =>
+    private static void CheckHeader(ReadOnlySpan<char> encodedHeader, IReadOnlySet<string> kids, bool kidRequired)
     {
-        if (!(reader.ValueTextEquals("alg"u8) || reader.ValueTextEquals("typ"u8)))
+        var state = new HeaderState(kids);
+        ForEachMember(encodedHeader, static (ref reader, state) =>
         {
-            throw new SecurityTokenInvalidTypeException("The token header has a parameter this service never issues.");
+            if (reader.ValueTextEquals("kid"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String || !state.Kids.Contains(reader.GetString()!))
+                {
+                    throw new SecurityTokenInvalidTypeException("The token's kid names no key of this service.");
+                }
+                state.SawKid = true;
+            }
+            else if (!(reader.ValueTextEquals("alg"u8) || reader.ValueTextEquals("typ"u8)))
+            {
+                throw new SecurityTokenInvalidTypeException("The token header has a parameter this service never issues.");
+            }
+        }, state);
+        if (kidRequired && !state.SawKid)
+        {
+            throw new SecurityTokenInvalidTypeException("The token names no key (kid).");
         }
-    }, 0L);
+    }
+
+    private sealed class HeaderState(IReadOnlySet<string> kids)
+    {
+        public IReadOnlySet<string> Kids { get; } = kids;
+
+        public bool SawKid { get; set; }
+    }
 
     private static void CheckTimes(ReadOnlySpan<char> encodedPayload, long latestIssuedAt) => ForEachMember(encodedPayload, static (ref reader, latestIssuedAt) =>
     {
@@ -71,14 +99,14 @@ public static class TokenShape
         }
     }, latestIssuedAt);
 
-    private delegate void MemberCheck(ref Utf8JsonReader reader, long argument);
+    private delegate void MemberCheck<in TArgument>(ref Utf8JsonReader reader, TArgument argument);
 
     /// <summary>
     /// Calls <paramref name="check"/> with the reader on each member name of the segment's top-level object,
     /// every occurrence of a repeated name included. The library has parsed the segment already, so it is a
     /// JSON object; reading it again with a reader over a pooled buffer allocates nothing.
     /// </summary>
-    private static void ForEachMember(ReadOnlySpan<char> segment, MemberCheck check, long argument)
+    private static void ForEachMember<TArgument>(ReadOnlySpan<char> segment, MemberCheck<TArgument> check, TArgument argument)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(segment.Length));
         try

@@ -96,6 +96,40 @@ public sealed class ConfigurationLoadingTests
         }
     }
 
+    [Theory]
+    [InlineData("ES256")]
+    [InlineData("RS256")]
+    public void DevelopmentGeneratesAMissingSigningKeyAndKeepsIt(string algorithm)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"user-api-dev-{Guid.NewGuid():N}");
+        try
+        {
+            var auth = new AuthOptions { Algorithm = algorithm };
+            new DevelopmentSecrets(new TestEnvironment(Environments.Development, root), NullLogger<DevelopmentSecrets>.Instance).PostConfigure(null, auth);
+            var entry = Assert.Single(auth.SigningKeys);
+            var path = Path.Combine(root, entry.Path);
+            Assert.StartsWith("data", entry.Path);
+            Assert.Empty(new UserApi.Tokens.SigningKeyRingValidator(root).Validate(null, auth).Failures ?? []);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+            var pem = File.ReadAllText(path);
+
+            var again = new AuthOptions { Algorithm = algorithm };
+            new DevelopmentSecrets(new TestEnvironment(Environments.Development, root), NullLogger<DevelopmentSecrets>.Instance).PostConfigure(null, again);
+            Assert.Equal(pem, File.ReadAllText(Path.Combine(root, Assert.Single(again.SigningKeys).Path)));
+
+            var production = new AuthOptions { Algorithm = algorithm };
+            new DevelopmentSecrets(new TestEnvironment(Environments.Production, root), NullLogger<DevelopmentSecrets>.Instance).PostConfigure(null, production);
+            Assert.Empty(production.SigningKeys);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Fact]
     public void DevelopmentSecretsAreNotUsedInProduction()
     {
@@ -164,6 +198,31 @@ public sealed class ConfigurationLoadingTests
         var auth = ValidAuth();
         auth.RefreshSecret = auth.AccessSecret;
         Assert.StartsWith("Auth.AccessSecret and Auth.RefreshSecret are equal", Assert.Single(AuthProblems(auth)));
+    }
+
+    [Fact]
+    public void APreviousSecretEqualToTheOtherKindsSecretIsRefused()
+    {
+        var auth = ValidAuth();
+        auth.PrevRefreshSecret = auth.AccessSecret;
+        Assert.StartsWith("Auth.AccessSecret and Auth.PrevRefreshSecret are equal", Assert.Single(AuthProblems(auth)));
+        auth = ValidAuth();
+        auth.PrevRefreshSecret = "short";
+        Assert.StartsWith("Auth.PrevRefreshSecret is 5 bytes long", Assert.Single(AuthProblems(auth)));
+    }
+
+    [Theory]
+    [InlineData("https://auth.example.com", true)]
+    [InlineData("http://127.0.0.1:8888", true)]
+    [InlineData("user-api", true)]
+    [InlineData("https://auth.example.com/?tenant=1", false)]
+    [InlineData("https://auth.example.com/#x", false)]
+    [InlineData("ftp://auth.example.com", false)]
+    public void AnIssuerUrlMustBeAnAbsoluteHttpUrlWithoutQueryOrFragment(string issuer, bool accepted)
+    {
+        var auth = ValidAuth();
+        auth.Issuer = issuer;
+        Assert.Equal(accepted, AuthProblems(auth).Count == 0);
     }
 
     [Fact]

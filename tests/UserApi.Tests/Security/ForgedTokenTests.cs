@@ -115,7 +115,7 @@ public sealed class ForgedTokenTests(EmbeddedBackend app) : IClassFixture<Embedd
         // What a kid injection aims at: a key the attacker knows (empty file, injected string).
         await AssertRefusedAsync(Jwt.Resign(Jwt.Edit(token, header: h => h["kid"] = kid), []));
         await AssertRefusedAsync(Jwt.Resign(Jwt.Edit(token, header: h => h["kid"] = kid), Encoding.UTF8.GetBytes("attacker-key")));
-        // Even with the right key, a header parameter this service never issues is refused.
+        // Even with the right key, a kid that names no key of the ring is refused.
         await AssertRefusedAsync(Jwt.EditAndSign(token, Secret, header: h => h["kid"] = kid));
     }
 

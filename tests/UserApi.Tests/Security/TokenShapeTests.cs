@@ -66,12 +66,23 @@ public sealed class TokenShapeTests
     [Theory]
     [InlineData("""{"alg":"HS256","typ":"at+jwt"}""", true)]
     [InlineData("""{"\u0061lg":"HS256","typ":"at+jwt"}""", true)]
+    [InlineData("""{"alg":"HS256","typ":"at+jwt","kid":"k1"}""", true)]
+    [InlineData("""{"alg":"HS256","typ":"at+jwt","\u006bid":"k2"}""", true)]
     [InlineData("""{"alg":"HS256","typ":"at+jwt","kid":"1"}""", false)]
     [InlineData("""{"alg":"HS256","typ":"at+jwt","\u006bid":"1"}""", false)]
+    [InlineData("""{"alg":"HS256","typ":"at+jwt","kid":"k1","kid":"k3"}""", false)]
+    [InlineData("""{"alg":"HS256","typ":"at+jwt","kid":null}""", false)]
     [InlineData("""{"alg":"HS256","typ":"at+jwt","crit":["exp"]}""", false)]
     [InlineData("""{"alg":"HS256","typ":"at+jwt","jwk":{"alg":"HS256"}}""", false)]
-    public void OnlyAlgAndTypMayBeInTheHeader(string header, bool accepted) =>
+    public void OnlyAlgTypAndAConfiguredKidMayBeInTheHeader(string header, bool accepted) =>
         Assert.Equal(accepted, Accepts(header, """{"sub":"1","exp":2000000000}"""));
+
+    [Theory]
+    [InlineData("""{"alg":"ES256","typ":"at+jwt","kid":"k1"}""", true)]
+    [InlineData("""{"alg":"ES256","typ":"at+jwt"}""", false)]
+    [InlineData("""{"alg":"ES256","typ":"at+jwt","kid":""}""", false)]
+    public void AKidIsRequiredWhereEveryTokenNamesItsKey(string header, bool accepted) =>
+        Assert.Equal(accepted, Accepts(header, """{"sub":"1","exp":2000000000}""", kidRequired: true));
 
     [Theory]
     [InlineData("""{"sub":"1","exp":2000000000,"nbf":1000000000,"iat":1000000000}""", true)]
@@ -85,10 +96,10 @@ public sealed class TokenShapeTests
     public void TimeClaimsMustBeNumericDatesWhereverTheyAppearAtTheTop(string payload, bool accepted) =>
         Assert.Equal(accepted, Accepts("""{"alg":"HS256","typ":"at+jwt"}""", payload));
 
-    private static bool Accepts(string header, string payload)
+    private static bool Accepts(string header, string payload, bool kidRequired = false)
     {
         var token = new JsonWebToken($"{Encode(header)}.{Encode(payload)}.{Base64UrlEncoder.Encode(new byte[32])}");
-        var validate = TokenShape.Validator("at+jwt", TimeProvider.System);
+        var validate = TokenShape.Validator("at+jwt", TimeProvider.System, new HashSet<string> { "k1", "k2" }, kidRequired);
         try
         {
             validate("at+jwt", token, new TokenValidationParameters());

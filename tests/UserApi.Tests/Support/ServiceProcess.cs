@@ -31,7 +31,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public static ServiceProcess Start(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory)
+    /// <summary>The process id, for signals (SIGHUP).</summary>
+    public int Id => _process.Id;
+
+    public static ServiceProcess Start(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory) =>
+        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args, environment, workingDirectory);
+
+    /// <summary>Another built ASP.NET Core application, started the same way (the samples).</summary>
+    public static ServiceProcess Start(string assembly, IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,7 +47,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "user-api.dll"));
+        start.ArgumentList.Add(assembly);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
