@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
 using UserApi.Accounts;
 using UserApi.Tokens;
 
@@ -26,7 +27,9 @@ public sealed class AccessTokenIntrospection(AccessTokenAuthenticator authentica
         var result = await authenticator.AuthenticateAsync(token.AsMemory(), request: null);
         if (result.Succeeded)
         {
-            return new IntrospectedToken(result.Principal, null);
+            // The checked caller keeps only what a request needs (AccessTokenCache); the answer names every claim
+            // of the token, read back from the token the check has just accepted.
+            return new IntrospectedToken(new ClaimsPrincipal(new ClaimsIdentity(new JsonWebToken(token).Claims)), null);
         }
         return AccessTokenAuthenticator.FailureOf(result.Properties) is { } failure && failure == Failure.RevocationsUnknown
             ? new IntrospectedToken(null, failure)
