@@ -52,7 +52,7 @@ drive() { # SCRIPT ARGS...: one phase; fails on any error or non-2xx response
   json=$(wrk_run "$phase" "$url" "$@")
   python3 -c 'import json, sys
 r = json.loads(sys.argv[1])
-assert r["non2xx"] == 0 and r["socket_errors"] == 0, r' "$json"
+assert r["non2xx"] == 0 and r["socket_errors"] == 0, (sys.argv[2], r)' "$json" "$1"
 }
 
 line="start $(after)"

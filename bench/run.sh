@@ -192,7 +192,8 @@ fi
 if ! $embedded_only; then
   storm_seconds=30
   $smoke && storm_seconds=3
-  start_server user-api-storm $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/storm.db" "${userapi_args[@]}"
+  start_server user-api-storm $port /healthz dotnet "$work/user-api/user-api.dll" "--Port=$port" "--DataSource=sqlite:$work/storm.db" "${userapi_args[@]}" \
+    --Security:MaxHashWait=2
   tools tokens "http://127.0.0.1:$port" 64 "$work/tokens-storm.txt"
   warm "http://127.0.0.1:$port" get.lua "$work/tokens-storm.txt" /user/info
   settle
