@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UserApi.Accounts;
+using UserApi.Audit;
 using UserApi.Authentication;
 using UserApi.Configuration;
 using UserApi.Contracts;
@@ -40,6 +41,7 @@ public static class ServiceRegistration
         services.AddHostedService<StartupTasks>();
         services.AddBackends();
 
+        services.AddSingleton<IAuditLog, DisabledAuditLog>();
         services.AddSingleton<RevocationList>();
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionStarter>();
