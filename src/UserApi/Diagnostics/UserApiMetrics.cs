@@ -21,6 +21,7 @@ public sealed class UserApiMetrics
         CacheHits = meter.CreateCounter<long>("userapi.user_cache.hits", description: "User look-ups answered by the Redis cache.");
         CacheMisses = meter.CreateCounter<long>("userapi.user_cache.misses", description: "User look-ups loaded from the database.");
         CacheErrors = meter.CreateCounter<long>("userapi.user_cache.errors", description: "Redis failures the user cache fell back from.");
+        OutageCredentialsServed = meter.CreateCounter<long>("userapi.outage_credentials.served", description: "Logins checked against this instance's last copy of the credentials because the database was unreachable.");
         Registrations = meter.CreateCounter<long>("userapi.registrations", description: "Registrations, by outcome: succeeded or the error code.");
         Logins = meter.CreateCounter<long>("userapi.logins", description: "Logins, by outcome: succeeded or the error code (invalid_credentials, rate_limited, ...).");
         Refreshes = meter.CreateCounter<long>("userapi.refreshes", description: "Refresh-token rotations, by outcome: succeeded or the error code (refresh_token_reused, ...).");
@@ -38,6 +39,8 @@ public sealed class UserApiMetrics
     public Counter<long> CacheMisses { get; }
 
     public Counter<long> CacheErrors { get; }
+
+    public Counter<long> OutageCredentialsServed { get; }
 
     public Counter<long> Registrations { get; }
 

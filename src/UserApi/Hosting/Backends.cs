@@ -41,9 +41,10 @@ public static class Backends
         services.AddPerBackend<IRateLimitStore, InMemoryRateLimitStore, RedisRateLimitStore>();
         // First-level cache in process; in production mode over the Redis cache over SQL.
         services.AddSingleton<UserCacheCleaner>();
-        services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, UsesRedis(sp)
+        // OutageCredentials: users seen recently keep logging in while the database is unreachable.
+        services.AddSingleton<IUserStore>(sp => ActivatorUtilities.CreateInstance<LocalUserCache>(sp, ActivatorUtilities.CreateInstance<OutageCredentials>(sp, UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<CachedUserStore>(sp, sp.GetRequiredService<SqlUserStore>())
-            : sp.GetRequiredService<SqlUserStore>()));
+            : sp.GetRequiredService<SqlUserStore>())));
         services.AddSingleton(sp => new GracefulShutdown(
             sp.GetRequiredService<IOptions<ServiceOptions>>(),
             UsesRedis(sp) ? sp.GetRequiredService<UserCacheCleaner>() : null,

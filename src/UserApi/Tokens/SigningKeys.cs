@@ -115,6 +115,12 @@ public sealed class SigningKeys : IDisposable
                 }
                 return false;
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                // A file changed again between the validation and the read (a rotation still being written).
+                _logger.LogError("Signing keys not reloaded, the current ones stay in use: {Problem}", e.Message);
+                return false;
+            }
         }
     }
 
