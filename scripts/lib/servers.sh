@@ -53,7 +53,8 @@ start_mariadb() {
   [[ -x "$mariadbd" ]] || return 1
   local data="$work/mariadb" socket="$work/mariadb.sock" user; user=$(id -un)
   mkdir -p "$data"
-  mariadb-install-db --no-defaults --datadir="$data" --user="$user" --auth-root-authentication-method=normal \
+  # Its own TMPDIR: two installs at once (another session's tests) collided in a shared /tmp.
+  TMPDIR="$work" mariadb-install-db --no-defaults --datadir="$data" --user="$user" --auth-root-authentication-method=normal \
     --skip-test-db >"$work/mariadb-install.log" 2>&1 || { cat "$work/mariadb-install.log" >&2; return 1; }
   launch_mariadbd || return 1
   mariadb --no-defaults --socket="$socket" -uroot -e \
