@@ -15,13 +15,22 @@ namespace UserApi.Endpoints;
 public static class OutcomeCounting
 {
     public static RouteHandlerBuilder CountsOutcomes(this RouteHandlerBuilder route, Func<UserApiMetrics, Counter<long>> counter) =>
-        route.AddEndpointFilter(async (context, next) =>
+        route.WithMetadata(new CountedOutcomes(counter)).AddEndpointFilter(async (context, next) =>
         {
             var result = await next(context);
             counter(context.HttpContext.RequestServices.GetRequiredService<UserApiMetrics>())
                 .Add(1, new KeyValuePair<string, object?>("outcome", OutcomeOf(result)));
             return result;
         });
+
+    /// <summary>Counts an outcome of a request answered before its endpoint ran (by middleware that knows the route).</summary>
+    public static void Count(HttpContext context, string outcome)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<CountedOutcomes>() is { } counted)
+        {
+            counted.Counter(context.RequestServices.GetRequiredService<UserApiMetrics>()).Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
 
     private static string OutcomeOf(object? result) => result switch
     {
@@ -31,3 +40,6 @@ public static class OutcomeCounting
         _ => UserApiMetrics.Succeeded,
     };
 }
+
+/// <summary>Endpoint metadata: the counter a route's outcomes go to.</summary>
+public sealed record CountedOutcomes(Func<UserApiMetrics, Counter<long>> Counter);

@@ -19,7 +19,8 @@ public static class SessionEndpoints
         registered.MapPost("/logout/all", LogoutAllAsync).WithSummary("End every session of the caller, this one included.");
         registered.MapGet("/sessions", ListSessionsAsync).WithSummary("The caller's sessions.");
         registered.MapDelete("/sessions/{id}", EndSessionAsync).WithSummary("End one of the caller's sessions.").ProducesProblems(404);
-        registered.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password; ends every other session.").ReadsJson().ProducesProblems(429, 503);
+        registered.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password; ends every other session.").ReadsJson().ProducesProblems(429, 503)
+            .HashesPasswords();
         return registered;
     }
 

@@ -21,9 +21,9 @@ public static class UserEndpoints
         var user = app.MapGroup("/user").WithTags("User");
 
         user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409, 429, 503)
-            .CountsOutcomes(m => m.Registrations).RequireRateLimiting(RateLimits.Registrations);
+            .CountsOutcomes(m => m.Registrations).RequireRateLimiting(RateLimits.Registrations).HashesPasswords();
         user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 429, 503)
-            .CountsOutcomes(m => m.Logins);
+            .CountsOutcomes(m => m.Logins).HashesPasswords();
         user.MapPost("/refresh", RefreshAsync).WithSummary("Rotate the refresh token: a new pair; a spent token ends the session (seed 003).").ReadsJson().ProducesProblems(401, 503)
             .CountsOutcomes(m => m.Refreshes);
         user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404, 429)

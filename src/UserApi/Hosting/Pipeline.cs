@@ -19,6 +19,7 @@ public static class Pipeline
         app.UseAccessTokenAuthentication();
         // After authentication: a look-up is counted against its caller.
         app.UseRateLimiter();
+        app.UsePasswordHashingAdmission();
         app.MapOperations();
         app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();

@@ -91,6 +91,21 @@ public sealed class HashingQueue : IDisposable
         return new HashingAdmission(null, wait);
     }
 
+    /// <summary>
+    /// Whether a request arriving now would be refused, without admitting it (counted as shed when it would):
+    /// a route can then refuse before it reads the request, at a fraction of the cost of a refused <see cref="Admit"/>.
+    /// </summary>
+    public bool Refuses(out TimeSpan expectedWait)
+    {
+        expectedWait = ExpectedWait(ahead: Length, out var queued);
+        if (queued <= 0 || expectedWait < _maxWait)
+        {
+            return false;
+        }
+        _metrics?.HashingShed.Add(1);
+        return true;
+    }
+
     internal void Leave() => Interlocked.Decrement(ref _admitted);
 
     /// <summary>Runs one hash on the next free worker, in arrival order; a caller that gives up while waiting costs no computation.</summary>

@@ -54,6 +54,23 @@ public sealed class OverloadTests(EmbeddedBackend app) : IClassFixture<EmbeddedB
     }
 
     [Fact]
+    public async Task ALoginIsShedBeforeItsBodyIsRead()
+    {
+        // Cheap refusals are the point under a storm: the route refuses before binding, so even a body that
+        // would be a 400 is answered 503 while the queue is full (and 400 once it is not).
+        using var strict = app.WithSettings(("Security:MaxHashWait", "0"));
+        var client = strict.CreateClient();
+        const string malformed = "{\"username\": ";
+
+        using (OccupyEveryWorker(strict.Services))
+        {
+            await AssertOverloadedAsync(await client.PostJsonAsync("/user/login", malformed));
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostJsonAsync("/user/login", malformed)).StatusCode);
+    }
+
+    [Fact]
     public async Task AShedRegistrationStoresNothing()
     {
         using var strict = app.WithSettings(("Security:MaxHashWait", "0"));
