@@ -71,7 +71,10 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
     public async Task DeleteAsync(User user, CancellationToken cancellationToken)
     {
         await using var connection = dialect.CreateConnection();
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @Id", new { user.Id }, cancellationToken: cancellationToken));
+        // The second factor goes with the row: an id given again (an import keeps ids) must not inherit it.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM users WHERE id = @Id; DELETE FROM user_mfa WHERE user_id = @Id; DELETE FROM mfa_recovery_codes WHERE user_id = @Id;",
+            new { user.Id }, cancellationToken: cancellationToken));
     }
 
     public async Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
