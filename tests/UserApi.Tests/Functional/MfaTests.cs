@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
 using StackExchange.Redis;
 using UserApi.Accounts;
+using UserApi.Audit;
 using UserApi.Tests.Support;
 using UserApi.Users;
 
@@ -287,6 +288,41 @@ public abstract class MfaTests(UserApiFactory app)
         await TokensAsync(await _client.LoginAsync(user.Username));
         Assert.False((await management.ResetAsync(user.Id, adminUserId: null, CancellationToken.None)).Value);
         Assert.Equal("user_not_found", (await management.ResetAsync(long.MaxValue, adminUserId: null, CancellationToken.None)).Failure?.Code);
+    }
+
+    [Fact]
+    public async Task EveryChangeOfTheFactorAndEveryRefusedCodeIsAudited()
+    {
+        var recorded = new RecordingAuditLog();
+        using var audited = app.WithWebHostBuilder(builder => builder.ConfigureServices(services => services.AddSingleton<IAuditLog>(recorded)));
+        var client = audited.CreateClient();
+        var (id, username, tokens) = await client.NewSessionAsync("mfa");
+        var enrolment = await (await SendJsonAsync(client, HttpMethod.Post, "/user/mfa/totp", new { }, tokens.AccessToken)).AssertOkJsonAsync();
+        var secret = Base32Encoding.ToBytes(enrolment.GetProperty("secret").GetString());
+        await (await SendJsonAsync(client, HttpMethod.Post, "/user/mfa/totp/confirm", new { code = CodeAt(secret) }, tokens.AccessToken)).AssertOkJsonAsync();
+        var wrong = NextCode(secret) == "000000" ? "111111" : "000000";
+
+        await (await LoginWithAsync(client, new { username, password = ApiClient.Password, totpCode = wrong })).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_mfa_code");
+        await (await SendJsonAsync(client, HttpMethod.Post, "/user/mfa/recovery-codes", new { code = CodeAt(secret) }, tokens.AccessToken)).AssertOkJsonAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await SendJsonAsync(client, HttpMethod.Delete, "/user/mfa/totp", new { password = ApiClient.Password }, tokens.AccessToken)).StatusCode);
+
+        Assert.Equal(
+            [
+                new AuditEvent(AuditEventTypes.MfaEnabled, AuditEvent.Ok, id, id, Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()),
+                new AuditEvent(AuditEventTypes.MfaChallengeFailed, "invalid_mfa_code", id, id),
+                new AuditEvent(AuditEventTypes.RecoveryCodesReplaced, AuditEvent.Ok, id, id, Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()),
+                new AuditEvent(AuditEventTypes.MfaDisabled, AuditEvent.Ok, id, id, Jwt.Payload(tokens.AccessToken).GetProperty("sid").GetString()),
+            ],
+            recorded.Events.Where(e => e.SubjectUserId == id));
+    }
+
+    private sealed class RecordingAuditLog : IAuditLog
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<AuditEvent> _events = new();
+
+        public IReadOnlyList<AuditEvent> Events => [.. _events];
+
+        public void Record(AuditEvent auditEvent) => _events.Enqueue(auditEvent);
     }
 
     [Fact]
