@@ -172,6 +172,19 @@ public abstract class MfaTests(UserApiFactory app)
     }
 
     [Fact]
+    public async Task APasswordChangeWhileTheCodeIsAwaitedVoidsTheMfaToken()
+    {
+        var user = await EnrolledUserAsync();
+        var mfaToken = await MfaTokenAsync(user.Username);
+        app.Time.Advance(TimeSpan.FromSeconds(1));
+
+        var change = await _client.PostJsonAsync("/user/password", $$"""{"oldPassword":"{{ApiClient.Password}}","newPassword":"a brand new password"}""", $"Bearer {user.Tokens.AccessToken}");
+        Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
+
+        await (await CompleteAsync(mfaToken, NextCode(user.Secret))).AssertProblemAsync(HttpStatusCode.Unauthorized, "mfa_token_invalid");
+    }
+
+    [Fact]
     public async Task OneStepOfClockDriftIsAcceptedEitherWayAndTwoAreNot()
     {
         var user = await EnrolledUserAsync();
