@@ -12,7 +12,7 @@ server_env=(DOTNET_ThreadPool_ForceMinWorkerThreads=20)
 # The service's arguments common to every benchmark. Benchmark traffic comes from one address: lift the
 # per-IP lock and the per-client rate limits out of reach (not off: each request still passes through the
 # limiter, as in production), keep everything else as shipped.
-secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop)
+secrets=(--Auth:AccessSecret=bench-access-secret-0123456789abcdefghijklmnop --Auth:RefreshSecret=bench-refresh-secret-0123456789abcdefghijklmnop --Mfa:EncryptionKey=YmVuY2gtbWZhLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g=)
 # The hashing queue's shedding too: the password-hashing scenarios measure how fast hashes are served with 64
 # connections waiting, not how many are refused (the login storm of bench/run.sh sets it back to the default).
 unreachable_limits=(--Security:MaxFailedLoginsPerIp=1000000 --Security:TokenRequestsPerMinute=1000000000

@@ -20,10 +20,25 @@ public sealed record Failure(string Code, string Title, IReadOnlyDictionary<stri
     public static readonly Failure DiscoveryUnavailable = new("not_found", "Discovery is served when Auth.Issuer is this service's public base URL.");
     public static readonly Failure InvalidClient = new("invalid_client", "Client authentication failed.");
     public static readonly Failure RevocationsUnknown = new("backend_unavailable", "The revoked sessions are not loaded; try again shortly.");
+    public static readonly Failure InvalidMfaCode = new("invalid_mfa_code", "The one-time code or recovery code is not valid.");
+    public static readonly Failure MfaTokenInvalid = new("mfa_token_invalid", "The MFA token is unknown, used or expired; log in again.");
+    public static readonly Failure WrongMfaCode = new("wrong_mfa_code", "The one-time code is not correct.");
+    public static readonly Failure MfaAlreadyEnabled = new("mfa_already_enabled", "Two-factor authentication is already on; turn it off first.");
+    public static readonly Failure MfaNotEnabled = new("mfa_not_enabled", "Two-factor authentication is not on.");
+    public static readonly Failure MfaNotPending = new("mfa_not_pending", "No authenticator is waiting for confirmation; start with POST /user/mfa/totp.");
+
+    public const string MfaRequiredCode = "mfa_required";
 
     public const string RateLimitedCode = "rate_limited";
     public const string ValidationCode = "validation_failed";
     public const string OverloadedCode = "overloaded";
+
+    /// <summary>The password was right and the account has a second factor: the login completes at <c>POST /user/login/mfa</c> with this token.</summary>
+    public static Failure MfaRequired(string mfaToken) =>
+        new(MfaRequiredCode, "A second factor is required: send a code with the mfaToken to /user/login/mfa.") { MfaToken = mfaToken };
+
+    /// <summary>For <see cref="MfaRequiredCode"/>: the single-use token that completes the login.</summary>
+    public string? MfaToken { get; init; }
 
     public static Failure RateLimited(TimeSpan retryAfter) =>
         new(RateLimitedCode, "Too many failed attempts; try again later.", RetryAfter: retryAfter);

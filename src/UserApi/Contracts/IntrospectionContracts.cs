@@ -17,7 +17,8 @@ public sealed record IntrospectionResponse(
     [property: JsonPropertyName("iat"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Iat = null,
     [property: JsonPropertyName("iss"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Iss = null,
     [property: JsonPropertyName("aud"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Aud = null,
-    [property: JsonPropertyName("token_type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TokenType = null)
+    [property: JsonPropertyName("token_type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TokenType = null,
+    [property: JsonPropertyName("amr"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Amr = null)
 {
     public static readonly IntrospectionResponse Inactive = new(false);
 
@@ -25,6 +26,8 @@ public sealed record IntrospectionResponse(
     {
         string? Claim(string type) => caller.FindFirst(type)?.Value;
         long? Time(string type) => long.TryParse(Claim(type), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
-        return new IntrospectionResponse(true, Claim("sub"), Claim("sid"), Claim("role"), Time("exp"), Time("iat"), Claim("iss"), Claim("aud"), "Bearer");
+        // A session's token says how its user signed in (RFC 8176); an anonymous token has no amr.
+        var amr = caller.FindAll("amr").Select(c => c.Value).ToList();
+        return new IntrospectionResponse(true, Claim("sub"), Claim("sid"), Claim("role"), Time("exp"), Time("iat"), Claim("iss"), Claim("aud"), "Bearer", amr.Count > 0 ? amr : null);
     }
 }

@@ -13,6 +13,7 @@ public static class ProblemResponses
 {
     public const string CodeKey = "code";
     public const string RetryAfterKey = "retryAfter";
+    public const string MfaTokenKey = "mfaToken";
 
     public static ValueTask<bool> WriteAsync(HttpContext context, int status, string title, string code, Exception? exception = null)
     {

@@ -23,4 +23,9 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
 [JsonSerializable(typeof(DiscoveryResponse))]
 [JsonSerializable(typeof(IntrospectionResponse))]
+[JsonSerializable(typeof(LoginMfaRequest))]
+[JsonSerializable(typeof(MfaCodeRequest))]
+[JsonSerializable(typeof(DisableMfaRequest))]
+[JsonSerializable(typeof(TotpEnrolmentResponse))]
+[JsonSerializable(typeof(RecoveryCodesResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

@@ -31,6 +31,8 @@ public sealed class UserApiMetrics
         RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
         RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
+        MfaChallenges = meter.CreateCounter<long>("userapi.mfa.challenges", description: "Second login steps (POST /user/login/mfa), by outcome: succeeded or the error code (invalid_mfa_code, mfa_token_invalid, rate_limited).");
+        MfaEnrolments = meter.CreateCounter<long>("userapi.mfa.enrolments", description: "TOTP enrolment confirmations, by outcome: succeeded or the error code (wrong_mfa_code, mfa_not_pending, ...).");
         AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
@@ -55,6 +57,10 @@ public sealed class UserApiMetrics
     public Counter<long> RateLimitRejections { get; }
 
     public Counter<long> HashingShed { get; }
+
+    public Counter<long> MfaChallenges { get; }
+
+    public Counter<long> MfaEnrolments { get; }
 
     public Counter<long> RevocationResyncFailures { get; }
 

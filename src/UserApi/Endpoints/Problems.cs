@@ -29,6 +29,13 @@ public static class Problems
         [Failure.RateLimitedCode] = StatusCodes.Status429TooManyRequests,
         [Failure.OverloadedCode] = StatusCodes.Status503ServiceUnavailable,
         [Failure.RevocationsUnknown.Code] = StatusCodes.Status503ServiceUnavailable,
+        [Failure.MfaRequiredCode] = StatusCodes.Status401Unauthorized,
+        [Failure.InvalidMfaCode.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.MfaTokenInvalid.Code] = StatusCodes.Status401Unauthorized,
+        [Failure.WrongMfaCode.Code] = StatusCodes.Status403Forbidden,
+        [Failure.MfaAlreadyEnabled.Code] = StatusCodes.Status409Conflict,
+        [Failure.MfaNotEnabled.Code] = StatusCodes.Status409Conflict,
+        [Failure.MfaNotPending.Code] = StatusCodes.Status409Conflict,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The HTTP status of a failure's code; a code without one is a bug, not a client's mistake.</summary>
@@ -42,6 +49,10 @@ public static class Problems
         if (failure.Errors is not null)
         {
             extensions["errors"] = failure.Errors;
+        }
+        if (failure.MfaToken is { } mfaToken)
+        {
+            extensions[ProblemResponses.MfaTokenKey] = mfaToken;
         }
         if (failure.RetryAfter is { } retryAfter)
         {

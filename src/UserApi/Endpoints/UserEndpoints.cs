@@ -24,6 +24,7 @@ public static class UserEndpoints
             .CountsOutcomes(m => m.Registrations).RequireRateLimiting(RateLimits.Registrations).HashesPasswords();
         user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 429, 503)
             .CountsOutcomes(m => m.Logins).HashesPasswords();
+        user.MapMfaLogin();
         user.MapPost("/refresh", RefreshAsync).WithSummary("Rotate the refresh token: a new pair; a spent token ends the session (seed 003).").ReadsJson().ProducesProblems(401, 503)
             .CountsOutcomes(m => m.Refreshes);
         user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404, 429)
@@ -38,6 +39,7 @@ public static class UserEndpoints
         var registered = authenticated.MapGroup("").RequireAuthorization(AccessTokenAuthentication.RegisteredUserPolicy).ProducesProblems(403);
         registered.MapGet("/info", UserInfoAsync).WithSummary("The caller's own account (seed 003).");
         registered.MapSessionApi();
+        registered.MapMfaApi();
 
         return app;
     }
@@ -48,7 +50,7 @@ public static class UserEndpoints
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
         LoginRequest request, Login login, HttpContext context, CancellationToken cancellationToken) =>
-        (await login.LoginAsync(request.Username, request.Password, Clients.Of(context), cancellationToken)).ToHttp(context, LoginResponse.From);
+        (await login.LoginAsync(request.Username, request.Password, request.TotpCode, request.RecoveryCode, Clients.Of(context), cancellationToken)).ToHttp(context, LoginResponse.From);
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> RefreshAsync(
         RefreshRequest request, TokenRefresh refresh, HttpContext context, CancellationToken cancellationToken) =>

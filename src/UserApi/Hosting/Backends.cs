@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using UserApi.Configuration;
+using UserApi.Mfa;
 using UserApi.Redis;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -39,6 +40,7 @@ public static class Backends
         services.AddPerBackend<IRevocationFeed, LocalRevocationFeed, RedisRevocationFeed>();
         services.AddPerBackend<ILoginFailureStore, InMemoryLoginFailureStore, RedisLoginFailureStore>();
         services.AddPerBackend<IRateLimitStore, InMemoryRateLimitStore, RedisRateLimitStore>();
+        services.AddPerBackend<IMfaChallengeStore, InMemoryMfaChallengeStore, RedisMfaChallengeStore>();
         // First-level cache in process; in production mode over the Redis cache over SQL.
         services.AddSingleton<UserCacheCleaner>();
         // OutageCredentials: users seen recently keep logging in while the database is unreachable.

@@ -9,6 +9,7 @@ using UserApi.Authentication;
 using UserApi.Configuration;
 using UserApi.Contracts;
 using UserApi.Endpoints;
+using UserApi.Mfa;
 using UserApi.Passwords;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -70,6 +71,11 @@ public static class ServiceRegistration
         services.AddSingleton<PasswordChange>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<UserImport>();
+        services.AddSingleton<MfaManagement>();
+        services.AddSingleton<IMfaStore, SqlMfaStore>();
+        services.AddSingleton<MfaSecrets>();
+        services.AddSingleton<TotpCodes>();
+        services.AddSingleton<MfaVerifier>();
 
         // The whole stop: the unready delay, then in-flight requests (GracefulShutdown).
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) =>
@@ -102,6 +108,9 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<IntrospectionOptions>, IntrospectionOptionsValidator>();
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+        services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<MfaOptions>, DevelopmentMfaKey>();
+        services.AddSingleton<IValidateOptions<MfaOptions>, MfaOptionsValidator>();
     }
 
     private static DataSource DataSourceOf(IServiceProvider services)

@@ -38,5 +38,8 @@ public static class RedisKeys
 
     public static RedisKey UserByUsername(string usernameNormalized) => $"cache:user:username:{usernameNormalized}";
 
+    /// <summary>A login waiting for its second factor, by the SHA-256 of its <c>mfaToken</c> (see <c>Mfa.RedisMfaChallengeStore</c>).</summary>
+    public static RedisKey MfaChallenge(string tokenHash) => $"mfa-challenge:{tokenHash}";
+
     private static string ShardTag(int shard) => $"{{s{shard.ToString(CultureInfo.InvariantCulture)}}}";
 }

@@ -18,14 +18,17 @@ namespace UserApi.Sessions;
 /// </summary>
 /// <remarks>
 /// The value is one line per session, fields separated by tabs: id, refresh jti, previous refresh jti,
-/// created, last used, expires (Unix milliseconds), IP, user agent. Ids and jtis are base64url and the
+/// created, last used, expires (Unix milliseconds), IP, user agent, and <c>otp</c> when the login proved a second factor. Ids and jtis are base64url and the
 /// IP and user agent are kept on one line (<see cref="Session.AsStored"/>), so a field never contains a separator.
 /// Every time a script compares (expiry, idle timeout, reuse interval, the revocation's end and trim) is
 /// Redis's <c>TIME</c>, never the caller's clock: one instance's skewed clock must not move another's checks.
 /// </remarks>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<AuthOptions> options) : ISessionStore
 {
-    private const int FieldCount = 8;
+    // Records written before sessions knew their second factor have the first eight fields only.
+    private const int FieldCount = 9;
+    private const int FieldCountWithoutSecondFactor = 8;
+    private const string SecondFactorField = "otp";
 
     // Shared by every script: field positions, parsing, pruning and writing back the user's sessions.
     private const string Codec = RedisScript.Clock +
@@ -240,11 +243,12 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Aut
         Milliseconds(session.ExpiresAt),
         session.Ip ?? "",
         session.UserAgent ?? "",
+        session.SecondFactor ? SecondFactorField : "",
     ];
 
     private static Session Parse(long userId, string[] fields)
     {
-        if (fields.Length != FieldCount)
+        if (fields.Length is not (FieldCount or FieldCountWithoutSecondFactor))
         {
             throw new InvalidDataException($"A session record of user {userId} has {fields.Length} fields, not {FieldCount}.");
         }
@@ -257,7 +261,10 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Aut
             Time(fields[4]),
             Time(fields[5]),
             NullIfEmpty(fields[6]),
-            NullIfEmpty(fields[7]));
+            NullIfEmpty(fields[7]))
+        {
+            SecondFactor = fields.Length == FieldCount && fields[8] == SecondFactorField,
+        };
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -17,6 +17,9 @@ public sealed record Session(
     string? Ip,
     string? UserAgent)
 {
+    /// <summary>Whether the login proved a second factor besides the password: the <c>amr</c> of every access token of the session (RFC 8176).</summary>
+    public bool SecondFactor { get; init; }
+
     /// <summary>
     /// The session as every store keeps it, so that every store reads back the same: times to the millisecond,
     /// the IP and user agent on one line (a header value may hold tabs, RFC 9110 §5.5, which would split the Redis

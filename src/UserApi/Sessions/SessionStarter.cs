@@ -20,10 +20,10 @@ public sealed class SessionStarter(ISessionStore sessions, IUserStore users, Ses
     /// The cutoff is read again after the session is stored, and the ending writes it before it deletes sessions:
     /// either this read sees the new cutoff, or the ending's deletion comes after the store and finds the session.
     /// </remarks>
-    public async Task<Session?> StartAsync(long userId, SessionCutoff cutoffAtCheck, string? ip, string? userAgent, CancellationToken cancellationToken)
+    public async Task<Session?> StartAsync(long userId, SessionCutoff cutoffAtCheck, bool secondFactor, string? ip, string? userAgent, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var session = new Session(Ids.New(), userId, Ids.New(), null, now, now, now + options.Value.RefreshLifetime, ip, userAgent);
+        var session = new Session(Ids.New(), userId, Ids.New(), null, now, now, now + options.Value.RefreshLifetime, ip, userAgent) { SecondFactor = secondFactor };
         revoker.MarkRevoked(await sessions.CreateAsync(session, options.Value.MaxSessionsPerUser, cancellationToken));
         if (await users.ReadSessionCutoffAsync(userId, cancellationToken) != cutoffAtCheck)
         {

@@ -12,5 +12,11 @@ public static class TokenClaims
     public const string SessionId = "sid";
     public const string TokenId = "jti";
 
+    /// <summary>How the user signed in (RFC 8176 §2): <c>pwd</c>, then <c>otp</c> when a second factor was proved.</summary>
+    public const string AuthenticationMethods = "amr";
+
+    public static readonly string[] PasswordOnly = ["pwd"];
+    public static readonly string[] PasswordAndOtp = ["pwd", "otp"];
+
     public const string AnonymousRole = "anonymous";
 }

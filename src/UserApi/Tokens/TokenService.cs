@@ -85,13 +85,15 @@ public sealed class TokenService
             NotBefore = issuedAt.UtcDateTime,
             Expires = accessExpires.UtcDateTime,
             SigningCredentials = ring.AccessSigning,
-            Claims = new Dictionary<string, object>(5)
+            Claims = new Dictionary<string, object>(6)
             {
                 [TokenClaims.Subject] = user.Id.ToString(CultureInfo.InvariantCulture),
                 [TokenClaims.UserId] = user.Id,
                 [TokenClaims.Role] = user.Role,
                 [TokenClaims.SessionId] = session.Id,
                 [TokenClaims.TokenId] = Ids.Derived("access", session.RefreshJti),
+                // The session's, so that a refresh keeps saying how its login was made.
+                [TokenClaims.AuthenticationMethods] = session.SecondFactor ? TokenClaims.PasswordAndOtp : TokenClaims.PasswordOnly,
             },
         });
         var refresh = Handler.CreateToken(new SecurityTokenDescriptor

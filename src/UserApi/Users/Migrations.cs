@@ -69,6 +69,37 @@ public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
                 changed_at DATETIME(6) NOT NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
             """),
+        new(6, "second factors: TOTP secrets (encrypted) and recovery codes (hashed)",
+            """
+            CREATE TABLE user_mfa (
+                user_id INTEGER NOT NULL PRIMARY KEY,
+                secret TEXT NULL,
+                enabled INTEGER NOT NULL DEFAULT 0,
+                pending_secret TEXT NULL,
+                last_step INTEGER NOT NULL DEFAULT -1,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE mfa_recovery_codes (
+                user_id INTEGER NOT NULL,
+                code_hash TEXT NOT NULL,
+                PRIMARY KEY (user_id, code_hash)
+            );
+            """,
+            """
+            CREATE TABLE user_mfa (
+                user_id BIGINT NOT NULL PRIMARY KEY,
+                secret VARCHAR(255) NULL,
+                enabled TINYINT(1) NOT NULL DEFAULT 0,
+                pending_secret VARCHAR(255) NULL,
+                last_step BIGINT NOT NULL DEFAULT -1,
+                updated_at DATETIME(6) NOT NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            CREATE TABLE mfa_recovery_codes (
+                user_id BIGINT NOT NULL,
+                code_hash CHAR(64) NOT NULL,
+                PRIMARY KEY (user_id, code_hash)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            """),
     ];
 
     /// <summary>Applies every migration not yet recorded in <c>schema_migrations</c>; returns how many ran.</summary>

@@ -71,7 +71,10 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
     public async Task DeleteAsync(User user, CancellationToken cancellationToken)
     {
         await using var connection = dialect.CreateConnection();
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @Id", new { user.Id }, cancellationToken: cancellationToken));
+        // The second factor goes with the row: an id given again (an import keeps ids) must not inherit it.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM users WHERE id = @Id; DELETE FROM user_mfa WHERE user_id = @Id; DELETE FROM mfa_recovery_codes WHERE user_id = @Id;",
+            new { user.Id }, cancellationToken: cancellationToken));
     }
 
     public async Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
@@ -100,11 +103,12 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         await using var connection = dialect.CreateConnection();
         var row = await connection.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(
             """
-            SELECT password_hash AS PasswordHash, disabled AS Disabled, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId
+            SELECT password_hash AS PasswordHash, disabled AS Disabled, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId,
+                EXISTS (SELECT 1 FROM user_mfa WHERE user_mfa.user_id = users.id AND user_mfa.enabled = 1) AS SecondFactor
             FROM users WHERE id = @id
             """,
             new { id }, cancellationToken: cancellationToken));
-        return row is null ? null : new Credentials(row.PasswordHash, row.Disabled, new SessionCutoff(AsUtc(row.SessionsEndedAt), row.KeptSessionId));
+        return row is null ? null : new Credentials(row.PasswordHash, row.Disabled, new SessionCutoff(AsUtc(row.SessionsEndedAt), row.KeptSessionId)) { SecondFactor = row.SecondFactor };
     }
 
     private static DateTime? AsUtc(DateTime? time) => time is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
@@ -121,6 +125,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         public bool Disabled { get; init; }
         public DateTime? SessionsEndedAt { get; init; }
         public string? KeptSessionId { get; init; }
+        public bool SecondFactor { get; init; }
     }
 
     private sealed class UserRow

@@ -39,10 +39,14 @@ public sealed record SessionCutoff(DateTime? EndedAt, string? KeptSessionId)
 }
 
 /// <summary>
-/// What a password is checked against, as the database holds it now: the hash, whether the account is disabled, and
-/// its <see cref="SessionCutoff"/>, read in one query past every cache.
+/// What a password is checked against, as the database holds it now: the hash, whether the account is disabled, its
+/// <see cref="SessionCutoff"/>, and whether a second factor must follow the password, read in one query past every cache.
 /// </summary>
-public sealed record Credentials(string PasswordHash, bool Disabled, SessionCutoff Cutoff);
+public sealed record Credentials(string PasswordHash, bool Disabled, SessionCutoff Cutoff)
+{
+    /// <summary>The account has a confirmed second factor (TOTP): the password alone does not log in.</summary>
+    public bool SecondFactor { get; init; }
+}
 
 /// <summary>What registration stores; an import may also keep the user's id from the system it comes from.</summary>
 public sealed record NewUser(string Username, string UsernameNormalized, string PasswordHash, string Role, DateTime CreatedAt)

@@ -366,7 +366,7 @@ public sealed class ConfigurationLoadingTests
         Assert.Equal(command, commandLine.Command);
     }
 
-    private sealed class TestEnvironment(string name, string root) : IHostEnvironment
+    internal sealed class TestEnvironment(string name, string root) : IHostEnvironment
     {
         public string EnvironmentName { get; set; } = name;
         public string ApplicationName { get; set; } = "user-api";

@@ -67,6 +67,7 @@ public sealed class IntrospectionTests(IntrospectionBackend app) : IClassFixture
         Assert.Equal("user-api", body.GetProperty("iss").GetString());
         Assert.Equal("user-api", body.GetProperty("aud").GetString());
         Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
+        Assert.Equal(["pwd"], body.GetProperty("amr").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Fact]
@@ -77,6 +78,7 @@ public sealed class IntrospectionTests(IntrospectionBackend app) : IClassFixture
         Assert.True(body.GetProperty("active").GetBoolean());
         Assert.Equal("anonymous", body.GetProperty("role").GetString());
         Assert.False(body.TryGetProperty("sid", out _));
+        Assert.False(body.TryGetProperty("amr", out _));
     }
 
     [Fact]

@@ -102,7 +102,12 @@ public sealed class TokenTests(EmbeddedBackend app) : IClassFixture<EmbeddedBack
         var payload = Jwt.Payload(tokens.AccessToken);
         var claims = payload.EnumerateObject()
             .Where(p => p.Name is not ("exp" or "iat" or "nbf" or "iss" or "aud"))
-            .ToDictionary(p => p.Name, p => (object)(p.Value.ValueKind == System.Text.Json.JsonValueKind.Number ? p.Value.GetInt64() : p.Value.GetString()!));
+            .ToDictionary(p => p.Name, p => p.Value.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.Number => p.Value.GetInt64(),
+                System.Text.Json.JsonValueKind.Array => (object)p.Value.EnumerateArray().Select(e => e.GetString()!).ToArray(),
+                _ => p.Value.GetString()!,
+            });
         var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(
             new SecurityTokenDescriptor
             {

@@ -48,7 +48,7 @@ public abstract class RedisSessionKeyTests(UserApiFactory app)
         var sessions = await (await _client.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", tokens.GetProperty("accessToken").GetString()!)).AssertOkJsonAsync();
         Assert.Equal(2, sessions.GetProperty("sessions").GetArrayLength());
         Assert.Contains(sessions.GetProperty("sessions").EnumerateArray(), s => s.GetProperty("userAgent").GetString() == "agent with tabs");
-        Assert.All(((string)(await Redis.StringGetAsync(RedisKeys.Sessions(id)))!).Split('\n'), line => Assert.Equal(8, line.Split('\t').Length));
+        Assert.All(((string)(await Redis.StringGetAsync(RedisKeys.Sessions(id)))!).Split('\n'), line => Assert.Equal(9, line.Split('\t').Length));
     }
 
     [Fact]

@@ -510,6 +510,22 @@ public abstract class SessionStoreContract
         }, found);
     }
 
+    [Fact]
+    public async Task ASessionKeepsItsSecondFactorThroughRotations()
+    {
+        var user = NewUserId();
+        var session = NewSession(user) with { SecondFactor = true };
+        var plain = NewSession(user, createdAfter: TimeSpan.FromSeconds(1));
+        await CreateAsync(session);
+        await CreateAsync(plain);
+
+        var rotation = await Store.RotateAsync(user, session.Id, session.RefreshJti, NewId(), _t0, Grace, None);
+
+        Assert.True(rotation.Session!.SecondFactor);
+        Assert.True((await Store.FindAsync(user, session.Id, _t0, None))!.SecondFactor);
+        Assert.False((await Store.FindAsync(user, plain.Id, _t0, None))!.SecondFactor);
+    }
+
     // --- Helpers --------------------------------------------------------------------------------------------
 
     /// <summary>Far above the ids the functional suites' users get (MySQL numbering, imported bands up to 4·10¹³).</summary>

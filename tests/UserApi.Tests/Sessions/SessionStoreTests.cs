@@ -106,6 +106,23 @@ public abstract class RedisSessionStoreContract(IConnectionMultiplexer redis) : 
         Assert.Equal(RotationStatus.Rotated, rotation.Status);
     }
 
+    [Fact]
+    public async Task ARecordWrittenBeforeSessionsKnewTheirSecondFactorReadsAsPasswordOnly()
+    {
+        var user = NewUserId();
+        var session = NewSession(user);
+        var created = session.CreatedAt.ToUnixTimeMilliseconds();
+        await redis.GetDatabase().StringSetAsync(RedisKeys.Sessions(user),
+            string.Join('\t', session.Id, session.RefreshJti, "", created, created, session.ExpiresAt.ToUnixTimeMilliseconds(), session.Ip, session.UserAgent),
+            TimeSpan.FromMinutes(5));
+
+        var rotation = await Store.RotateAsync(user, session.Id, session.RefreshJti, NewId(), Now(), Grace, None);
+
+        Assert.Equal(RotationStatus.Rotated, rotation.Status);
+        Assert.False(rotation.Session!.SecondFactor);
+        Assert.Equal(session.Id, Assert.Single(await Store.ListAsync(user, Now(), None)).Id);
+    }
+
     private async Task<long?> ScoreAsync(long user, string sessionId) =>
         (long?)await redis.GetDatabase().SortedSetScoreAsync(RedisKeys.RevokedSessionsOf(user), sessionId);
 }

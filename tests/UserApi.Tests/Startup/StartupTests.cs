@@ -23,6 +23,16 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task AMissingMfaKeyIsRefusedInProductionWithOneLine()
+    {
+        await using var service = ServiceProcess.Start(["-f", Fixture("seed-000-jwt-api.yaml")],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", [ServiceProcess.MfaKeyVariable] = "" }, _directory);
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("- Mfa.EncryptionKey is missing: set it to 32 random bytes in base64 (openssl rand -base64 32); it encrypts the TOTP secrets at rest.", service.Output);
+        Assert.DoesNotContain("Exception", service.Output);
+    }
+
+    [Fact]
     public async Task AMissingConfigFileIsReported()
     {
         await using var service = ServiceProcess.Start(["-f", "etc/nowhere.yaml"], new Dictionary<string, string>(), _directory);
@@ -60,7 +70,7 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
     {
         var port = ServiceProcess.FreePort();
         await using var service = ServiceProcess.Start(["-f", Fixture("seed-000-jwt-api.yaml"), "--Host=127.0.0.1", $"--Port={port}"],
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, _directory);
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development", [ServiceProcess.MfaKeyVariable] = "" }, _directory);
         var startup = await service.WaitUntilHealthyAsync($"http://127.0.0.1:{port}/healthz", TimeSpan.FromSeconds(60));
         output.WriteLine($"start-up to first 200: {startup.TotalMilliseconds:F0} ms (process start included)");
 
@@ -68,6 +78,8 @@ public sealed class StartupTests(ITestOutputHelper output) : IDisposable
         var token = await (await client.PostAsync("/user/token", null)).AssertOkJsonAsync();
         Assert.False(string.IsNullOrEmpty(token.GetProperty("access_token").GetString()));
         Assert.Contains("using a random development secret", service.Output);
+        Assert.Contains("Mfa.EncryptionKey is missing: using a random development key", service.Output);
+        Assert.True(File.Exists(Path.Combine(_directory, "data", "dev-mfa-key")));
         Assert.True(File.Exists(Path.Combine(_directory, "data", "user-api.db")));
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/user/info", null)).StatusCode);
     }

@@ -34,8 +34,16 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>The process id, for signals (SIGHUP).</summary>
     public int Id => _process.Id;
 
+    /// <summary>
+    /// The service, with the tests' <c>Mfa.EncryptionKey</c> unless <paramref name="environment"/> sets one: a process
+    /// runs in Production, which refuses to start without it, and only the tests of that refusal are about it.
+    /// </summary>
     public static ServiceProcess Start(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory) =>
-        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args, environment, workingDirectory);
+        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args,
+            new Dictionary<string, string>(environment) { [MfaKeyVariable] = environment.TryGetValue(MfaKeyVariable, out var key) ? key : UserApiFactory.MfaEncryptionKey },
+            workingDirectory);
+
+    public const string MfaKeyVariable = "UserApi__Mfa__EncryptionKey";
 
     /// <summary>Another built ASP.NET Core application, started the same way (the samples).</summary>
     public static ServiceProcess Start(string assembly, IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory)

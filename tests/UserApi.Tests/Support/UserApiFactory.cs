@@ -16,6 +16,9 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
 {
     public const string AccessSecret = "functional-tests-access-secret-long-enough-for-hs512-0123456789abcdefghij";
     public const string RefreshSecret = "functional-tests-refresh-secret-0123456789abcdef";
+
+    /// <summary>The tests' <c>Mfa.EncryptionKey</c>: 32 bytes, base64, like the secrets above made up for the tests only.</summary>
+    public const string MfaEncryptionKey = "ZnVuY3Rpb25hbC10ZXN0cy1tZmEta2V5LTMyLWJ5dGU=";
     public const int AccessExpireSeconds = 900;
     public const int ClockSkewSeconds = 30;
 
@@ -37,6 +40,7 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
         new("Auth:AccessExpire", AccessExpireSeconds.ToString()),
         new("Auth:RefreshExpire", "86400"),
         new("Auth:ClockSkew", ClockSkewSeconds.ToString()),
+        new("Mfa:EncryptionKey", MfaEncryptionKey),
         new("Logging:LogLevel:Default", "Warning"),
         // The suites register users and mint tokens by the hundred from one address (or none); the rate limits'
         // own tests set low ones. High rather than 0 (off), so that every request still passes through the limiter.

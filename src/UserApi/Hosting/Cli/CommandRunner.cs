@@ -34,7 +34,7 @@ public static class CommandRunner
     public static async Task<int> RunUserApiAsync(this WebApplication app, CommandLine commandLine)
     {
         var problems = ProblemsOf<ServiceOptions>(app.Services).Concat(ProblemsOf<AuthOptions>(app.Services))
-            .Concat(ProblemsOf<SecurityOptions>(app.Services)).Concat(ProblemsOf<IntrospectionOptions>(app.Services)).ToList();
+            .Concat(ProblemsOf<SecurityOptions>(app.Services)).Concat(ProblemsOf<IntrospectionOptions>(app.Services)).Concat(ProblemsOf<MfaOptions>(app.Services)).ToList();
         if (problems.Count > 0)
         {
             return ReportConfigurationProblems(problems);
