@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using UserApi.Configuration;
 using UserApi.Passwords;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -7,7 +9,7 @@ using UserApi.Users;
 namespace UserApi.Accounts;
 
 /// <summary>Seed 003's login: the password checked under the brute-force throttle, then a new session and its token pair.</summary>
-public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHasher hasher, SessionStarter sessions, TokenService tokens, TimeProvider time)
+public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHasher hasher, SessionStarter sessions, TokenService tokens, IOptions<AuthOptions> options, TimeProvider time)
 {
     public async Task<Result<TokenPair>> LoginAsync(string? username, string? password, ClientInfo client, CancellationToken cancellationToken)
     {
@@ -48,6 +50,11 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
             return Failure.InvalidCredentials;
         }
         await throttle.SucceededAsync(attempt, cancellationToken);
+        // Told only to whoever proved the password: it says nothing about the account to anyone else.
+        if (options.Value.RequireVerifiedEmail && !user.EmailVerified)
+        {
+            return Failure.EmailNotVerified;
+        }
         if (verification == PasswordVerification.SucceededRehashNeeded)
         {
             await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(password!, cancellationToken), passwordChanged: false, time.GetUtcNow().UtcDateTime, cancellationToken);

@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace UserApi.Contracts;
 
-public sealed record RegisterRequest(string? Username, string? Password);
+/// <summary>Seed 003's <c>RegisterReq</c>, plus an optional email (account recovery).</summary>
+public sealed record RegisterRequest(string? Username, string? Password, string? Email = null);
 
 public sealed record LoginRequest(string? Username, string? Password);
 

@@ -23,4 +23,9 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
 [JsonSerializable(typeof(DiscoveryResponse))]
 [JsonSerializable(typeof(IntrospectionResponse))]
+[JsonSerializable(typeof(SetEmailRequest))]
+[JsonSerializable(typeof(VerifyEmailRequest))]
+[JsonSerializable(typeof(ForgotPasswordRequest))]
+[JsonSerializable(typeof(ResetPasswordRequest))]
+[JsonSerializable(typeof(MailAcceptedResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

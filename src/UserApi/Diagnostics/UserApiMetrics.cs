@@ -30,6 +30,10 @@ public sealed class UserApiMetrics
         RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
         RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
+        MailsQueued = meter.CreateCounter<long>("userapi.mail.queued", description: "Mails written to the outbox, by kind (verify, reset).");
+        MailsSent = meter.CreateCounter<long>("userapi.mail.sent", description: "Mails the SMTP server (or the .eml directory) accepted.");
+        MailsFailed = meter.CreateCounter<long>("userapi.mail.failed", description: "Mails given up: refused for good by the server (5xx), their token expired before delivery, or never queued.");
+        MailsRetried = meter.CreateCounter<long>("userapi.mail.retried", description: "Delivery attempts that failed for a reason that may pass (server down, 4xx) and were scheduled again.");
         AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
@@ -54,6 +58,14 @@ public sealed class UserApiMetrics
     public Counter<long> HashingShed { get; }
 
     public Counter<long> RevocationResyncFailures { get; }
+
+    public Counter<long> MailsQueued { get; }
+
+    public Counter<long> MailsSent { get; }
+
+    public Counter<long> MailsFailed { get; }
+
+    public Counter<long> MailsRetried { get; }
 
     public Gauge<double> RevocationSyncAge { get; }
 

@@ -1,0 +1,52 @@
+namespace UserApi.Tests.Support;
+
+/// <summary>A backend whose mails go to an SMTP server of the test's own (<see cref="Smtp"/>).</summary>
+public interface IMailBackend
+{
+    SmtpSink Smtp { get; }
+}
+
+/// <summary>Embedded mode, mailing through <see cref="Smtp"/>; recovery limits lifted (their own tests set low ones).</summary>
+public sealed class EmbeddedMailBackend : EmbeddedBackend, IMailBackend
+{
+    public SmtpSink Smtp { get; } = SmtpSink.Start();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [.. base.Settings(), .. Smtp.Settings(), .. MailBackends.UnlimitedRecovery];
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Smtp.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
+
+/// <summary>
+/// Production mode (MariaDB + Redis), mailing through <see cref="Smtp"/>. Its own database: the outbox is shared by
+/// every instance over a database, and the suite's other servers over the common one do not mail here.
+/// </summary>
+public sealed class MySqlRedisMailBackend : MySqlRedisBackend, IMailBackend
+{
+    public SmtpSink Smtp { get; } = SmtpSink.Start();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+    [
+        .. base.Settings(), .. Smtp.Settings(), .. MailBackends.UnlimitedRecovery,
+        new("DataSource", $"{TestServers.MySql};Database={TestServers.DatabaseName}_mail"),
+    ];
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Smtp.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
+
+public static class MailBackends
+{
+    public static readonly KeyValuePair<string, string?>[] UnlimitedRecovery =
+    [
+        new("Security:RecoveryRequestsPerMinute", "1000000"),
+        new("Security:RecoveryMailsPerAddressPerHour", "1000000"),
+    ];
+}
