@@ -9,6 +9,9 @@ namespace UserApi.Mail;
 /// <summary>A mail of the outbox, claimed by this instance for one delivery attempt.</summary>
 public sealed record ClaimedMail(long Id, MimeMessage Message, int Attempts, DateTime ExpiresAt);
 
+/// <summary>The mails one claim won, and whether more were due than it looked at.</summary>
+public sealed record Claim(IReadOnlyList<ClaimedMail> Mails, bool More);
+
 /// <summary>
 /// The transactional outbox: a mail is a row written in the same transaction as what it announces (its token), so
 /// that neither exists without the other, and the <see cref="OutboxSender"/> delivers it later, however long the SMTP
@@ -43,16 +46,16 @@ public sealed class MailOutbox(SqlDialect dialect, UserApiMetrics metrics)
     /// Claims up to a batch of due mails for <paramref name="instance"/> until <paramref name="leaseUntil"/>. A row is
     /// claimed only by the UPDATE that finds its lease free, so two instances reading the same due rows split them.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedMail>> ClaimAsync(string instance, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    public async Task<Claim> ClaimAsync(string instance, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
         await using var connection = dialect.CreateConnection();
-        var due = await connection.QueryAsync<long>(new CommandDefinition(
+        var due = (await connection.QueryAsync<long>(new CommandDefinition(
             $"""
             SELECT id FROM mail_outbox
             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
             ORDER BY id LIMIT {BatchSize}
             """,
-            new { now }, cancellationToken: cancellationToken));
+            new { now }, cancellationToken: cancellationToken))).AsList();
         var claimed = new List<ClaimedMail>();
         foreach (var id in due)
         {
@@ -72,7 +75,8 @@ public sealed class MailOutbox(SqlDialect dialect, UserApiMetrics metrics)
             using var text = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(row.Message));
             claimed.Add(new ClaimedMail(id, await MimeMessage.LoadAsync(text, cancellationToken), row.Attempts, DateTime.SpecifyKind(row.ExpiresAt, DateTimeKind.Utc)));
         }
-        return claimed;
+        // Judged by what was due, not by what was won: rows another instance took leave more behind them.
+        return new Claim(claimed, due.Count == BatchSize);
     }
 
     public Task MarkSentAsync(ClaimedMail mail, string instance, DateTime now, CancellationToken cancellationToken) =>

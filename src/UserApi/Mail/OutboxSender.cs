@@ -93,13 +93,9 @@ public sealed class OutboxSender(MailOutbox outbox, IMailTransport transport, Ti
         {
             await outbox.PurgeAsync(now - Retention, cancellationToken);
         }
-        var claimed = await outbox.ClaimAsync(_instance, now, now + Lease, cancellationToken);
-        if (claimed.Count == 0)
-        {
-            return false;
-        }
+        var claim = await outbox.ClaimAsync(_instance, now, now + Lease, cancellationToken);
         var live = new List<ClaimedMail>();
-        foreach (var mail in claimed)
+        foreach (var mail in claim.Mails)
         {
             if (mail.ExpiresAt <= now)
             {
@@ -113,7 +109,7 @@ public sealed class OutboxSender(MailOutbox outbox, IMailTransport transport, Ti
         }
         if (live.Count == 0)
         {
-            return true;
+            return claim.More;
         }
 
         IMailConnection connection;
@@ -151,7 +147,7 @@ public sealed class OutboxSender(MailOutbox outbox, IMailTransport transport, Ti
                 metrics.MailsSent.Add(1);
             }
         }
-        return claimed.Count == MailOutbox.BatchSize;
+        return claim.More;
     }
 
     private async Task RetryLaterAsync(ClaimedMail mail, Exception error, CancellationToken cancellationToken)

@@ -22,17 +22,22 @@ public sealed class EmbeddedMailBackend : EmbeddedBackend, IMailBackend
 }
 
 /// <summary>
-/// Production mode (MariaDB + Redis), mailing through <see cref="Smtp"/>. Its own database: the outbox is shared by
-/// every instance over a database, and the suite's other servers over the common one do not mail here.
+/// Production mode (MariaDB + Redis), mailing through <see cref="Smtp"/>. A database of its own: the outbox is shared by
+/// every instance over a database, and no other fixture's server (with its own SMTP server, or none) may deliver its mails.
 /// </summary>
 public sealed class MySqlRedisMailBackend : MySqlRedisBackend, IMailBackend
 {
+    private readonly string _database = $"{TestServers.DatabaseName}_mail_{Guid.NewGuid():N}"[..60];
+
     public SmtpSink Smtp { get; } = SmtpSink.Start();
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [.. base.Settings(), .. Smtp.Settings(), .. MailBackends.UnlimitedRecovery];
+
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings() =>
     [
-        .. base.Settings(), .. Smtp.Settings(), .. MailBackends.UnlimitedRecovery,
-        new("DataSource", $"{TestServers.MySql};Database={TestServers.DatabaseName}_mail"),
+        .. base.BackendSettings().Where(s => s.Key != "DataSource"),
+        new("DataSource", $"{TestServers.MySql};Database={_database}"),
     ];
 
     protected override void Dispose(bool disposing)
