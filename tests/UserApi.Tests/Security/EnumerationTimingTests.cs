@@ -54,13 +54,13 @@ public abstract class EnumerationTimingTests(UserApiFactory app, ITestOutputHelp
         Assert.InRange(unknownMedian / wrongMedian, 0.8, 1.2);
     }
 
-    private static string Headers(HttpResponseMessage response) =>
+    internal static string Headers(HttpResponseMessage response) =>
         string.Join("\n", response.Headers.Concat(response.Content.Headers)
             .Where(h => h.Key is not ("Date" or "Content-Length"))
             .OrderBy(h => h.Key)
             .Select(h => $"{h.Key}: {string.Join(",", h.Value)}"));
 
-    private static async Task<(HttpResponseMessage, double)> TimeAsync(Func<Task<HttpResponseMessage>> call)
+    internal static async Task<(HttpResponseMessage, double)> TimeAsync(Func<Task<HttpResponseMessage>> call)
     {
         var stopwatch = Stopwatch.StartNew();
         var response = await call();
@@ -68,7 +68,7 @@ public abstract class EnumerationTimingTests(UserApiFactory app, ITestOutputHelp
         return (response, stopwatch.Elapsed.TotalMilliseconds);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
