@@ -132,7 +132,8 @@ public sealed class SecurityOptionsValidator : Microsoft.Extensions.Options.IVal
         {
             if (limit < 0)
             {
-                problems.Add($"Security.{key} is {limit}: use a number of requests (per minute, or per hour for RecoveryMailsPerAddressPerHour), or 0 for no limit ({byDefault} is the default).");
+                var per = key.EndsWith("PerHour", StringComparison.Ordinal) ? "hour" : "minute";
+                problems.Add($"Security.{key} is {limit}: use a number of requests per {per}, or 0 for no limit ({byDefault} is the default).");
             }
         }
         if (options.MaxRequestBodyBytes < 1024)

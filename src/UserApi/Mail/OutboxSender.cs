@@ -67,6 +67,12 @@ public sealed class OutboxSender(MailOutbox outbox, IMailTransport transport, Ti
             {
                 logger.LogWarning("Could not read the mail outbox: {Error}", e.Message);
             }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // A bug met by one batch must not stop delivery for good (nor, through the host, the service): the
+                // batch's leases run out and it is tried again.
+                logger.LogError(e, "Delivering the mail outbox failed");
+            }
             if (more)
             {
                 continue;

@@ -52,6 +52,12 @@ public sealed class ResetMailQueue(RecoveryTokens tokens, IOptions<AuthOptions> 
                 metrics.MailsFailed.Add(1);
                 logger.LogError("Reset mail for user {UserId} not queued, the database failed: {Error}", mailbox.UserId, e.Message);
             }
+            catch (Exception e)
+            {
+                // One request's failure must not end the queue for every later one.
+                metrics.MailsFailed.Add(1);
+                logger.LogError(e, "Reset mail for user {UserId} not queued", mailbox.UserId);
+            }
         }
     }
 }

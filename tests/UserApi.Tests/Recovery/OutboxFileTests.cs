@@ -29,5 +29,26 @@ public sealed class OutboxFileTests(EmbeddedBackend app) : IClassFixture<Embedde
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/user/email/verify", new { token = SmtpSink.TokenOf(mail) })).StatusCode);
     }
 
+    [Fact]
+    public async Task ADeploymentsTemplatesReplaceTheBuiltInOnes()
+    {
+        var templates = Directory.CreateDirectory(Path.Combine(_directory, "templates")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(templates, "verify.txt"), "Subject: Welcome to Example, {{username}}\nConfirm at {{link}} within {{minutes}} minutes.\n");
+        await File.WriteAllTextAsync(Path.Combine(templates, "verify.html"), "<p>Confirm <a href=\"{{link}}\">here</a>, {{username}}.</p>");
+        var outbox = Path.Combine(_directory, "mails");
+        using var embedded = app.WithSettings(("Mail:Directory", outbox), ("Mail:Templates", templates), ("Mail:LinkBase", "https://app.example/recover?token="));
+        var client = embedded.CreateClient();
+        var username = $"<b>{Guid.NewGuid():N}"[..20];
+        await (await client.PostAsJsonAsync("/user/register", new { username, password = ApiClient.Password, email = $"t-{Guid.NewGuid():N}@mail.example" })).AssertOkJsonAsync();
+
+        var files = await Poll.UntilAsync(() => Task.FromResult(Directory.Exists(outbox) ? Directory.GetFiles(outbox, "*.eml") : []), f => f.Length > 0, TimeSpan.FromSeconds(20));
+        var mail = await MimeMessage.LoadAsync(Assert.Single(files));
+        Assert.Equal($"Welcome to Example, {username}", mail.Subject);
+        Assert.Contains("within 1440 minutes", mail.TextBody);
+        // Values are HTML-encoded in the HTML body: a username cannot inject markup into the mail.
+        Assert.Contains($"&lt;b&gt;{username[3..]}.", mail.HtmlBody);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/user/email/verify", new { token = SmtpSink.TokenOf(mail) })).StatusCode);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
