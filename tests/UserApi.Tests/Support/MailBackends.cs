@@ -1,3 +1,7 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using UserApi.Users;
+
 namespace UserApi.Tests.Support;
 
 /// <summary>A backend whose mails go to an SMTP server of the test's own (<see cref="Smtp"/>).</summary>
@@ -30,6 +34,14 @@ public sealed class MySqlRedisMailBackend : MySqlRedisBackend, IMailBackend
     private readonly string _database = $"{TestServers.DatabaseName}_mail_{Guid.NewGuid():N}"[..60];
 
     public SmtpSink Smtp { get; } = SmtpSink.Start();
+
+    public MySqlRedisMailBackend()
+    {
+        // The Redis is the suite's, whose session and cache keys are by user id: ids far from every other database's
+        // (and from the other mail fixtures'), so that no two users share a key.
+        using var connection = Services.GetRequiredService<SqlDialect>().CreateConnection();
+        connection.Execute($"ALTER TABLE users AUTO_INCREMENT = {Random.Shared.NextInt64(1_000, 9_000) * 1_000_000}");
+    }
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
         [.. base.Settings(), .. Smtp.Settings(), .. MailBackends.UnlimitedRecovery];
