@@ -19,6 +19,11 @@ public sealed record Failure(string Code, string Title, IReadOnlyDictionary<stri
     public static readonly Failure AnonymousDisabled = new("not_found", "Anonymous tokens are not enabled.");
     public static readonly Failure DiscoveryUnavailable = new("not_found", "Discovery is served when Auth.Issuer is this service's public base URL.");
     public static readonly Failure InvalidClient = new("invalid_client", "Client authentication failed.");
+    public static readonly Failure InvalidRecoveryToken = new("invalid_token", "The link is not valid: it was used, it expired, or it was never issued.");
+    public static readonly Failure EmailTaken = new("email_taken", "That email address belongs to another account.");
+    public static readonly Failure EmailNotVerified = new("email_not_verified", "The account's email address is not verified yet.");
+    public static readonly Failure EmailNotSet = new("email_not_set", "The account has no email address.");
+    public static readonly Failure EmailAlreadyVerified = new("email_already_verified", "The email address is already verified.");
     public static readonly Failure RevocationsUnknown = new("backend_unavailable", "The revoked sessions are not loaded; try again shortly.");
     public static readonly Failure InvalidMfaCode = new("invalid_mfa_code", "The one-time code or recovery code is not valid.");
     public static readonly Failure MfaTokenInvalid = new("mfa_token_invalid", "The MFA token is unknown, used or expired; log in again.");

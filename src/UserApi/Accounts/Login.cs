@@ -1,7 +1,9 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using UserApi.Audit;
+using UserApi.Configuration;
 using UserApi.Mfa;
 using UserApi.Passwords;
 using UserApi.Security;
@@ -26,6 +28,7 @@ public sealed class Login(
     MfaVerifier mfa,
     IMfaChallengeStore challenges,
     IAuditLog audit,
+    IOptions<AuthOptions> options,
     TimeProvider time)
 {
     public static readonly TimeSpan MfaTokenLifetime = TimeSpan.FromMinutes(5);
@@ -97,6 +100,11 @@ public sealed class Login(
             return CodeRefused(attempt, user.Id);
         }
         await throttle.SucceededAsync(attempt, cancellationToken);
+        // Told only to whoever proved the password (and the second factor): it says nothing about the account to anyone else.
+        if (options.Value.RequireVerifiedEmail && !user.EmailVerified)
+        {
+            return Failure.EmailNotVerified;
+        }
 
         var session = await sessions.StartAsync(user.Id, credentials.Cutoff, secondFactor: factor is not null, client.Ip, client.UserAgent, cancellationToken);
         // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
@@ -145,6 +153,11 @@ public sealed class Login(
             return Failure.MfaTokenInvalid;
         }
         await throttle.SucceededAsync(attempt, cancellationToken);
+        // Told only to whoever proved the password (and the second factor): it says nothing about the account to anyone else.
+        if (options.Value.RequireVerifiedEmail && !user.EmailVerified)
+        {
+            return Failure.EmailNotVerified;
+        }
 
         var session = await sessions.StartAsync(user.Id, challenge.Cutoff, secondFactor: true, client.Ip, client.UserAgent, cancellationToken);
         return session is null ? Failure.InvalidCredentials : tokens.Issue(user, session);

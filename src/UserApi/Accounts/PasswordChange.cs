@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using UserApi.Mail;
 using UserApi.Passwords;
+using UserApi.Recovery;
 using UserApi.Security;
 using UserApi.Sessions;
 using UserApi.Users;
@@ -13,6 +15,7 @@ public sealed class PasswordChange(
     LoginThrottle throttle,
     PasswordHasher hasher,
     SessionRevoker revoker,
+    RecoveryTokens recoveryTokens,
     TimeProvider time,
     ILogger<PasswordChange> logger)
 {
@@ -61,6 +64,8 @@ public sealed class PasswordChange(
         await throttle.ProvenAsync(attempt, cancellationToken);
 
         await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(newPassword!, cancellationToken), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
+        // A reset link mailed earlier would undo the change: it stops working.
+        await recoveryTokens.RevokeAsync(user.Id, MailKind.Reset, cancellationToken);
         var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);
         logger.LogInformation("User {UserId} changed password; {Count} other sessions ended", user.Id, ended.Count);
         return user;

@@ -1,14 +1,33 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using UserApi.Audit;
+using UserApi.Configuration;
+using UserApi.Mail;
 using UserApi.Passwords;
+using UserApi.Recovery;
 using UserApi.Users;
 
 namespace UserApi.Accounts;
 
-/// <summary>Seed 003's register: a new user with the default role and an Argon2id hash of the password.</summary>
-public sealed class Registration(IUserStore users, PasswordHasher hasher, TimeProvider time, ILogger<Registration> logger)
+/// <summary>
+/// Seed 003's register: a new user with the default role and an Argon2id hash of the password; with an email (optional
+/// unless <c>Auth.RequireEmail</c>), a verification mail to it.
+/// </summary>
+public sealed class Registration(
+    IUserStore users,
+    PasswordHasher hasher,
+    RecoveryTokens tokens,
+    IAuditLog audit,
+    IOptions<AuthOptions> options,
+    TimeProvider time,
+    ILogger<Registration> logger)
 {
-    public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
+    public async Task<Result<User>> RegisterAsync(string? username, string? password, string? email, CancellationToken cancellationToken)
     {
+        if (email is null && options.Value.RequireEmail)
+        {
+            return Failure.Validation("email", "is required");
+        }
         if (Required.Missing(("username", username), ("password", password)) is { } missing)
         {
             return missing;
@@ -20,6 +39,10 @@ public sealed class Registration(IUserStore users, PasswordHasher hasher, TimePr
         if (PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem)
         {
             return Failure.Validation("password", passwordProblem);
+        }
+        if (email is not null && EmailAddress.Problem(email) is { } emailProblem)
+        {
+            return Failure.Validation("email", emailProblem);
         }
 
         using var admission = hasher.Admit();
@@ -33,12 +56,25 @@ public sealed class Registration(IUserStore users, PasswordHasher hasher, TimePr
             return Failure.UsernameTaken;
         }
         var now = time.GetUtcNow().UtcDateTime;
-        var user = await users.CreateAsync(new NewUser(username!.Trim(), normalized, await hasher.HashAsync(password!, cancellationToken), User.DefaultRole, now), cancellationToken);
+        var emailNormalized = email is null ? null : EmailAddress.Normalize(email);
+        var user = await users.CreateAsync(new NewUser(username!.Trim(), normalized, await hasher.HashAsync(password!, cancellationToken), User.DefaultRole, now)
+        {
+            Email = email is null ? null : EmailAddress.Canonical(email),
+            EmailNormalized = emailNormalized,
+        }, cancellationToken);
         if (user is null)
         {
-            return Failure.UsernameTaken;
+            return emailNormalized is not null && await users.FindByUsernameAsync(normalized, cancellationToken) is null
+                && await users.FindMailboxAsync(null, emailNormalized, cancellationToken) is not null
+                ? Failure.EmailTaken
+                : Failure.UsernameTaken;
         }
         logger.LogInformation("Registered user {UserId}", user.Id);
+        if (user.Email is not null)
+        {
+            await tokens.IssueAsync(MailKind.Verify, user.Id, user.Username, user.Email, emailNormalized!, TimeSpan.FromSeconds(options.Value.VerifyTokenExpire), cancellationToken);
+            audit.Record(new AuditEvent(AuditEventTypes.EmailSet, AuditEvent.Ok, user.Id, user.Id));
+        }
         return user;
     }
 }

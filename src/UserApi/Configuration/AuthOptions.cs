@@ -76,6 +76,18 @@ public sealed class AuthOptions
     /// </summary>
     public int TokenCacheMegabytes { get; set; } = 64;
 
+    /// <summary>Whether registration needs an <c>email</c>.</summary>
+    public bool RequireEmail { get; set; }
+
+    /// <summary>Whether a login is refused (403 <c>email_not_verified</c>) until the account's email is verified.</summary>
+    public bool RequireVerifiedEmail { get; set; }
+
+    /// <summary>Seconds an email-verification token is valid.</summary>
+    public long VerifyTokenExpire { get; set; } = 86400;
+
+    /// <summary>Seconds a password-reset token is valid: short, as the link grants the account (OWASP Forgot Password Cheat Sheet).</summary>
+    public long ResetTokenExpire { get; set; } = 1800;
+
     public bool IsHmac => Algorithm == SigningAlgorithms.HS256;
 
     public TimeSpan AccessLifetime => TimeSpan.FromSeconds(AccessExpire);

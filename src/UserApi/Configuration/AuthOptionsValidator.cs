@@ -30,6 +30,10 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             Check(Secrets.Problem("Auth.AccessSecret", options.AccessSecret));
         }
+        if (options.VerifyTokenExpire < 60 || options.ResetTokenExpire < 60)
+        {
+            problems.Add($"Auth.VerifyTokenExpire ({options.VerifyTokenExpire}) and Auth.ResetTokenExpire ({options.ResetTokenExpire}) must be at least 60 seconds (86400 and 1800 are the defaults).");
+        }
         Check(Secrets.Problem("Auth.RefreshSecret", options.RefreshSecret));
         if (options.PrevAccessSecret.Length > 0)
         {

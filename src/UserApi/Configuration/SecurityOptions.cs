@@ -38,6 +38,18 @@ public sealed class SecurityOptions
     public int UserLookupsPerMinute { get; set; } = 600;
 
     /// <summary>
+    /// <c>POST /user/password/forgot</c> and <c>/user/email/resend</c> requests one client network may make per minute;
+    /// 0: no limit. Each may send a mail.
+    /// </summary>
+    public int RecoveryRequestsPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// Mails those requests may ask for per address (a username or email as given) per hour; 0: no limit. Keeps the
+    /// endpoints from being used to flood someone's mailbox from many networks.
+    /// </summary>
+    public int RecoveryMailsPerAddressPerHour { get; set; } = 5;
+
+    /// <summary>
     /// Reverse proxies whose <c>X-Forwarded-For</c> is believed, nobody else's: addresses, or CIDR networks for
     /// proxies without a fixed address (a Kubernetes ingress).
     /// </summary>
@@ -114,11 +126,14 @@ public sealed class SecurityOptionsValidator : Microsoft.Extensions.Options.IVal
             (nameof(SecurityOptions.TokenRequestsPerMinute), options.TokenRequestsPerMinute, defaults.TokenRequestsPerMinute),
             (nameof(SecurityOptions.RegistrationsPerMinute), options.RegistrationsPerMinute, defaults.RegistrationsPerMinute),
             (nameof(SecurityOptions.UserLookupsPerMinute), options.UserLookupsPerMinute, defaults.UserLookupsPerMinute),
+            (nameof(SecurityOptions.RecoveryRequestsPerMinute), options.RecoveryRequestsPerMinute, defaults.RecoveryRequestsPerMinute),
+            (nameof(SecurityOptions.RecoveryMailsPerAddressPerHour), options.RecoveryMailsPerAddressPerHour, defaults.RecoveryMailsPerAddressPerHour),
         })
         {
             if (limit < 0)
             {
-                problems.Add($"Security.{key} is {limit}: use a number of requests per minute, or 0 for no limit ({byDefault} is the default).");
+                var per = key.EndsWith("PerHour", StringComparison.Ordinal) ? "hour" : "minute";
+                problems.Add($"Security.{key} is {limit}: use a number of requests per {per}, or 0 for no limit ({byDefault} is the default).");
             }
         }
         if (options.MaxRequestBodyBytes < 1024)

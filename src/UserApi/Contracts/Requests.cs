@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace UserApi.Contracts;
 
-public sealed record RegisterRequest(string? Username, string? Password);
+/// <summary>Seed 003's <c>RegisterReq</c>, plus an optional email (account recovery).</summary>
+public sealed record RegisterRequest(string? Username, string? Password, string? Email = null);
 
 /// <summary>Seed 003's <c>LoginReq</c>; a second factor's code may come with the password (as ASP.NET Core Identity's <c>twoFactorCode</c>).</summary>
 public sealed record LoginRequest(string? Username, string? Password, string? TotpCode = null, string? RecoveryCode = null);

@@ -25,10 +25,16 @@ public sealed record LoginResponse(
     private static long Seconds(TimeSpan span) => (long)Math.Round(span.TotalSeconds);
 }
 
-/// <summary>Seed 003's <c>UserInfoResp</c>.</summary>
-public sealed record UserInfoResponse(long Id, string Username, string Role)
+/// <summary>Seed 003's <c>UserInfoResp</c>, plus the email and whether it is verified when the account has one.</summary>
+public sealed record UserInfoResponse(
+    long Id,
+    string Username,
+    string Role,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Email = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? EmailVerified = null)
 {
-    public static UserInfoResponse From(User user) => new(user.Id, user.Username, user.Role);
+    public static UserInfoResponse From(User user) =>
+        new(user.Id, user.Username, user.Role, user.Email, user.Email is null ? null : user.EmailVerified);
 }
 
 /// <summary>Seed 000's <c>JwtTokenResponse</c>: snake_case names and absolute Unix times, as the seed has them.</summary>

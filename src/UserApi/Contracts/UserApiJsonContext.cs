@@ -28,4 +28,9 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(DisableMfaRequest))]
 [JsonSerializable(typeof(TotpEnrolmentResponse))]
 [JsonSerializable(typeof(RecoveryCodesResponse))]
+[JsonSerializable(typeof(SetEmailRequest))]
+[JsonSerializable(typeof(VerifyEmailRequest))]
+[JsonSerializable(typeof(ForgotPasswordRequest))]
+[JsonSerializable(typeof(ResetPasswordRequest))]
+[JsonSerializable(typeof(MailAcceptedResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

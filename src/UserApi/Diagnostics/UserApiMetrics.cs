@@ -33,6 +33,10 @@ public sealed class UserApiMetrics
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
         MfaChallenges = meter.CreateCounter<long>("userapi.mfa.challenges", description: "Second login steps (POST /user/login/mfa), by outcome: succeeded or the error code (invalid_mfa_code, mfa_token_invalid, rate_limited).");
         MfaEnrolments = meter.CreateCounter<long>("userapi.mfa.enrolments", description: "TOTP enrolment confirmations, by outcome: succeeded or the error code (wrong_mfa_code, mfa_not_pending, ...).");
+        MailsQueued = meter.CreateCounter<long>("userapi.mail.queued", description: "Mails written to the outbox, by kind (verify, reset).");
+        MailsSent = meter.CreateCounter<long>("userapi.mail.sent", description: "Mails the SMTP server (or the .eml directory) accepted.");
+        MailsFailed = meter.CreateCounter<long>("userapi.mail.failed", description: "Mails given up: refused for good by the server (5xx), their token expired before delivery, or never queued.");
+        MailsRetried = meter.CreateCounter<long>("userapi.mail.retried", description: "Delivery attempts that failed for a reason that may pass (server down, 4xx) and were scheduled again.");
         AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
@@ -63,6 +67,14 @@ public sealed class UserApiMetrics
     public Counter<long> MfaEnrolments { get; }
 
     public Counter<long> RevocationResyncFailures { get; }
+
+    public Counter<long> MailsQueued { get; }
+
+    public Counter<long> MailsSent { get; }
+
+    public Counter<long> MailsFailed { get; }
+
+    public Counter<long> MailsRetried { get; }
 
     public Gauge<double> RevocationSyncAge { get; }
 

@@ -22,6 +22,7 @@ public static class RateLimits
     public const string Tokens = "tokens";
     public const string Registrations = "registrations";
     public const string UserLookups = "user_lookups";
+    public const string RecoveryMails = "recovery_mails";
 
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
@@ -37,6 +38,7 @@ public static class RateLimits
 
                 options.AddPolicy(Tokens, context => Partition(Tokens, Clients.NetworkOf(context), security.Value.TokenRequestsPerMinute));
                 options.AddPolicy(Registrations, context => Partition(Registrations, Clients.NetworkOf(context), security.Value.RegistrationsPerMinute));
+                options.AddPolicy(RecoveryMails, context => Partition(RecoveryMails, Clients.NetworkOf(context), security.Value.RecoveryRequestsPerMinute));
                 // Anonymous tokens are free to mint: keyed by token, each would bring a fresh budget.
                 options.AddPolicy(UserLookups, context => Partition(UserLookups,
                     context.User.IsRegisteredUser() ? $"user:{context.User.UserId()}" : Clients.NetworkOf(context), security.Value.UserLookupsPerMinute));

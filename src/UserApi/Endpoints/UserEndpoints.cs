@@ -20,13 +20,14 @@ public static class UserEndpoints
     {
         var user = app.MapGroup("/user").WithTags("User");
 
-        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003).").ReadsJson().ProducesProblems(409, 429, 503)
+        user.MapPost("/register", RegisterAsync).WithSummary("Register a user (seed 003), optionally with an email to verify.").ReadsJson().ProducesProblems(409, 429, 503)
             .CountsOutcomes(m => m.Registrations).RequireRateLimiting(RateLimits.Registrations).HashesPasswords();
-        user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 429, 503)
+        user.MapPost("/login", LoginAsync).WithSummary("Log in: a new session and its token pair (seed 003).").ReadsJson().ProducesProblems(401, 403, 429, 503)
             .CountsOutcomes(m => m.Logins).HashesPasswords();
         user.MapMfaLogin();
         user.MapPost("/refresh", RefreshAsync).WithSummary("Rotate the refresh token: a new pair; a spent token ends the session (seed 003).").ReadsJson().ProducesProblems(401, 503)
             .CountsOutcomes(m => m.Refreshes);
+        user.MapRecoveryApi();
         user.MapPost("/token", IssueAnonymousToken).WithSummary("An anonymous access token (seed 000).").ReadsJson().ProducesProblems(404, 429)
             .RequireRateLimiting(RateLimits.Tokens);
 
@@ -40,13 +41,14 @@ public static class UserEndpoints
         registered.MapGet("/info", UserInfoAsync).WithSummary("The caller's own account (seed 003).");
         registered.MapSessionApi();
         registered.MapMfaApi();
+        registered.MapEmailApi();
 
         return app;
     }
 
     public static async Task<Results<Ok<UserInfoResponse>, ProblemHttpResult>> RegisterAsync(
         RegisterRequest request, Registration registration, HttpContext context, CancellationToken cancellationToken) =>
-        (await registration.RegisterAsync(request.Username, request.Password, cancellationToken)).ToHttp(context, UserInfoResponse.From);
+        (await registration.RegisterAsync(request.Username, request.Password, request.Email, cancellationToken)).ToHttp(context, UserInfoResponse.From);
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
         LoginRequest request, Login login, HttpContext context, CancellationToken cancellationToken) =>

@@ -10,6 +10,8 @@ using UserApi.Configuration;
 using UserApi.Contracts;
 using UserApi.Endpoints;
 using UserApi.Mfa;
+using UserApi.Mail;
+using UserApi.Recovery;
 using UserApi.Passwords;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -76,6 +78,7 @@ public static class ServiceRegistration
         services.AddSingleton<MfaSecrets>();
         services.AddSingleton<TotpCodes>();
         services.AddSingleton<MfaVerifier>();
+        services.AddAccountRecovery();
 
         // The whole stop: the unready delay, then in-flight requests (GracefulShutdown).
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) =>
@@ -96,6 +99,31 @@ public static class ServiceRegistration
         return builder.AddListening();
     }
 
+    /// <summary>Email verification and password reset, their tokens, and the outbox that delivers their mails.</summary>
+    private static void AddAccountRecovery(this IServiceCollection services)
+    {
+        services.AddSingleton<RecoveryMailLimit>();
+        services.AddSingleton<MailOutbox>();
+        services.AddSingleton(sp => new MailTemplates(sp.GetRequiredService<IOptions<MailOptions>>(),
+            sp.GetRequiredService<IOptions<MailOptions>>().Value.Templates is { Length: > 0 } templates
+                ? Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, templates)
+                : null));
+        services.AddSingleton<IMailTransport>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<MailOptions>>();
+            return options.Value.UsesSmtp
+                ? new SmtpMailTransport(options)
+                : new FileMailTransport(Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, options.Value.Directory),
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FileMailTransport>>());
+        });
+        services.AddSingleton<RecoveryTokens>();
+        services.AddSingleton<ResetMailQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResetMailQueue>());
+        services.AddHostedService<OutboxSender>();
+        services.AddSingleton<EmailVerification>();
+        services.AddSingleton<PasswordReset>();
+    }
+
     private static void AddUserApiOptions(this IServiceCollection services)
     {
         services.AddOptions<ServiceOptions>().BindConfiguration("").ValidateOnStart();
@@ -111,6 +139,8 @@ public static class ServiceRegistration
         services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<MfaOptions>, DevelopmentMfaKey>();
         services.AddSingleton<IValidateOptions<MfaOptions>, MfaOptionsValidator>();
+        services.AddOptions<MailOptions>().BindConfiguration(MailOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsValidator>();
     }
 
     private static DataSource DataSourceOf(IServiceProvider services)

@@ -77,6 +77,9 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
         await ReleaseIpAsync(attempt, cancellationToken);
     }
 
+    /// <summary>The account's password was replaced by its owner (a reset): its failed logins no longer lock it.</summary>
+    public Task ClearAsync(string account, CancellationToken cancellationToken) => store.ResetAsync(AccountKey(account), cancellationToken);
+
     private async Task ReleaseIpAsync(Attempt attempt, CancellationToken cancellationToken)
     {
         if (attempt.IpKey is not null)

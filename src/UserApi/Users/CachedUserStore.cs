@@ -111,6 +111,23 @@ public sealed class CachedUserStore : IUserStore
         await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
     }
 
+    public async Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken)
+    {
+        var set = await _database.SetEmailAsync(id, email, emailNormalized, now, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
+        return set;
+    }
+
+    public async Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken)
+    {
+        var marked = await _database.MarkEmailVerifiedAsync(id, emailNormalized, now, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
+        return marked;
+    }
+
+    public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) =>
+        _database.FindMailboxAsync(usernameNormalized, emailNormalized, cancellationToken);
+
     public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) =>
         _database.ReadSessionCutoffAsync(id, cancellationToken);
 

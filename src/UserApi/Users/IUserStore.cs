@@ -24,4 +24,16 @@ public interface IUserStore
 
     /// <summary>The user's <see cref="Credentials"/> as the database holds them now, past every cache; null when there is no such user.</summary>
     Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>Sets the user's email (null: removes it), not verified; false when another account has the address.</summary>
+    Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>Marks the user's email verified if it is still <paramref name="emailNormalized"/>; false when it is not.</summary>
+    Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The account named by its normalised username or (when that is null) its normalised email, read from the database
+    /// past every cache: one indexed query, whether or not the account exists. Null when none matches.
+    /// </summary>
+    Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken);
 }

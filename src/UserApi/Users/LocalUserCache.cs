@@ -78,6 +78,23 @@ public sealed class LocalUserCache : IUserStore
         await ChangedAsync(id, cancellationToken);
     }
 
+    public async Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken)
+    {
+        var set = await _inner.SetEmailAsync(id, email, emailNormalized, now, cancellationToken);
+        await ChangedAsync(id, cancellationToken);
+        return set;
+    }
+
+    public async Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken)
+    {
+        var marked = await _inner.MarkEmailVerifiedAsync(id, emailNormalized, now, cancellationToken);
+        await ChangedAsync(id, cancellationToken);
+        return marked;
+    }
+
+    public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) =>
+        _inner.FindMailboxAsync(usernameNormalized, emailNormalized, cancellationToken);
+
     public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) =>
         _inner.ReadSessionCutoffAsync(id, cancellationToken);
 

@@ -69,6 +69,63 @@ public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
                 changed_at DATETIME(6) NOT NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
             """),
+        new(5, "email on the account, recovery tokens and the mail outbox",
+            """
+            ALTER TABLE users ADD COLUMN email TEXT NULL;
+            ALTER TABLE users ADD COLUMN email_normalized TEXT NULL;
+            ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+            CREATE UNIQUE INDEX ux_users_email_normalized ON users (email_normalized);
+            CREATE TABLE recovery_tokens (
+                token_hash TEXT NOT NULL PRIMARY KEY,
+                user_id INTEGER NOT NULL,
+                purpose TEXT NOT NULL,
+                email_normalized TEXT NULL,
+                expires_at TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX ix_recovery_tokens_user ON recovery_tokens (user_id, purpose);
+            CREATE TABLE mail_outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                message TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                claimed_by TEXT NULL,
+                lease_until TEXT NULL,
+                sent_at TEXT NULL,
+                failed_at TEXT NULL,
+                last_error TEXT NULL
+            );
+            CREATE INDEX ix_mail_outbox_due ON mail_outbox (sent_at, failed_at, next_attempt_at);
+            """,
+            """
+            ALTER TABLE users ADD COLUMN email VARCHAR(320) NULL, ADD COLUMN email_normalized VARCHAR(320) NULL,
+                ADD COLUMN email_verified TINYINT(1) NOT NULL DEFAULT 0, ADD UNIQUE KEY ux_users_email_normalized (email_normalized);
+            CREATE TABLE recovery_tokens (
+                token_hash CHAR(64) NOT NULL PRIMARY KEY,
+                user_id BIGINT NOT NULL,
+                purpose VARCHAR(16) NOT NULL,
+                email_normalized VARCHAR(320) NULL,
+                expires_at DATETIME(6) NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                KEY ix_recovery_tokens_user (user_id, purpose)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            CREATE TABLE mail_outbox (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                message MEDIUMTEXT NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                expires_at DATETIME(6) NOT NULL,
+                attempts INT NOT NULL DEFAULT 0,
+                next_attempt_at DATETIME(6) NOT NULL,
+                claimed_by VARCHAR(64) NULL,
+                lease_until DATETIME(6) NULL,
+                sent_at DATETIME(6) NULL,
+                failed_at DATETIME(6) NULL,
+                last_error VARCHAR(512) NULL,
+                KEY ix_mail_outbox_due (sent_at, failed_at, next_attempt_at)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            """),
         new(6, "second factors: TOTP secrets (encrypted) and recovery codes (hashed)",
             """
             CREATE TABLE user_mfa (

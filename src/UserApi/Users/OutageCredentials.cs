@@ -87,6 +87,16 @@ public sealed class OutageCredentials : IUserStore
     public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken) =>
         EvictAfter(id, _inner.EndSessionsAsync(id, at, keptSessionId, cancellationToken));
 
+    // The email is no part of the credentials: passed through.
+    public Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken) =>
+        _inner.SetEmailAsync(id, email, emailNormalized, now, cancellationToken);
+
+    public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) =>
+        _inner.MarkEmailVerifiedAsync(id, emailNormalized, now, cancellationToken);
+
+    public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) =>
+        _inner.FindMailboxAsync(usernameNormalized, emailNormalized, cancellationToken);
+
     private void Keep(long id, Credentials? credentials)
     {
         if (credentials is null)

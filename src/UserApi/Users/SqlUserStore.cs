@@ -9,7 +9,8 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
     private const string SelectUser =
         """
         SELECT id AS Id, username AS Username, username_normalized AS UsernameNormalized, role AS Role, disabled AS Disabled, created_at AS CreatedAt, updated_at AS UpdatedAt,
-               password_changed_at AS PasswordChangedAt, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId
+               password_changed_at AS PasswordChangedAt, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId,
+               email AS Email, email_verified AS EmailVerified
         FROM users
         """;
 
@@ -39,12 +40,12 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
             var (idColumn, idValue, insertedId) = user.Id is null ? ("", "", dialect.LastInsertIdExpression) : ("id, ", "@Id, ", "@Id");
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 $"""
-                INSERT INTO users ({idColumn}username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at)
-                VALUES ({idValue}@Username, @UsernameNormalized, @PasswordHash, @Role, @Disabled, @CreatedAt, @CreatedAt, @CreatedAt);
+                INSERT INTO users ({idColumn}username, username_normalized, password_hash, role, disabled, created_at, updated_at, password_changed_at, email, email_normalized)
+                VALUES ({idValue}@Username, @UsernameNormalized, @PasswordHash, @Role, @Disabled, @CreatedAt, @CreatedAt, @CreatedAt, @Email, @EmailNormalized);
                 SELECT {insertedId};
                 """,
                 user, cancellationToken: cancellationToken));
-            return new User(id, user.Username, user.UsernameNormalized, user.Role, user.Disabled, user.CreatedAt, user.CreatedAt, user.CreatedAt);
+            return new User(id, user.Username, user.UsernameNormalized, user.Role, user.Disabled, user.CreatedAt, user.CreatedAt, user.CreatedAt) { Email = user.Email };
         }
         catch (DbException e) when (dialect.IsUniqueViolation(e))
         {
@@ -111,7 +112,50 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         return row is null ? null : new Credentials(row.PasswordHash, row.Disabled, new SessionCutoff(AsUtc(row.SessionsEndedAt), row.KeptSessionId)) { SecondFactor = row.SecondFactor };
     }
 
+    public async Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET email = @email, email_normalized = @emailNormalized, email_verified = 0, updated_at = @now WHERE id = @id",
+                new { id, email, emailNormalized, now }, cancellationToken: cancellationToken));
+            return true;
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET email_verified = 1, updated_at = @now WHERE id = @id AND email_normalized = @emailNormalized",
+            new { id, emailNormalized, now }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        var where = usernameNormalized is not null ? "username_normalized = @usernameNormalized" : "email_normalized = @emailNormalized";
+        var row = await connection.QuerySingleOrDefaultAsync<MailboxRow>(new CommandDefinition(
+            $"SELECT id AS UserId, username AS Username, username_normalized AS UsernameNormalized, email AS Email, email_verified AS EmailVerified FROM users WHERE {where}",
+            new { usernameNormalized, emailNormalized }, cancellationToken: cancellationToken));
+        return row is null ? null : new Mailbox(row.UserId, row.Username, row.UsernameNormalized, row.Email, row.EmailVerified);
+    }
+
     private static DateTime? AsUtc(DateTime? time) => time is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
+
+    private sealed class MailboxRow
+    {
+        public long UserId { get; init; }
+        public string Username { get; init; } = "";
+        public string UsernameNormalized { get; init; } = "";
+        public string? Email { get; init; }
+        public bool EmailVerified { get; init; }
+    }
 
     private sealed class CutoffRow
     {
@@ -140,6 +184,8 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         public DateTime PasswordChangedAt { get; init; }
         public DateTime? SessionsEndedAt { get; init; }
         public string? KeptSessionId { get; init; }
+        public string? Email { get; init; }
+        public bool EmailVerified { get; init; }
 
         public User ToUser() => new(Id, Username, UsernameNormalized, Role, Disabled,
             DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc),
@@ -147,6 +193,8 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         {
             SessionsEndedAt = AsUtc(SessionsEndedAt),
             KeptSessionId = KeptSessionId,
+            Email = Email,
+            EmailVerified = EmailVerified,
         };
     }
 }

@@ -23,6 +23,12 @@ public sealed record User(
     /// <summary>The one session <see cref="SessionsEndedAt"/> spared (the one that changed the password).</summary>
     public string? KeptSessionId { get; init; }
 
+    /// <summary>The account's email as given (null: none), where verification and reset mails go.</summary>
+    public string? Email { get; init; }
+
+    /// <summary>Whether a mail sent to <see cref="Email"/> came back with its verification token.</summary>
+    public bool EmailVerified { get; init; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public SessionCutoff Cutoff => new(SessionsEndedAt, KeptSessionId);
 }
@@ -55,4 +61,11 @@ public sealed record NewUser(string Username, string UsernameNormalized, string 
     public long? Id { get; init; }
 
     public bool Disabled { get; init; }
+
+    public string? Email { get; init; }
+
+    public string? EmailNormalized { get; init; }
 }
+
+/// <summary>Where an account's recovery mail would go, read for <c>forgot</c> past every cache.</summary>
+public sealed record Mailbox(long UserId, string Username, string UsernameNormalized, string? Email, bool EmailVerified);

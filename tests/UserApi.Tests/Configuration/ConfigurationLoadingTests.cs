@@ -320,6 +320,8 @@ public sealed class ConfigurationLoadingTests
     [InlineData(nameof(SecurityOptions.TokenRequestsPerMinute), "Security.TokenRequestsPerMinute is -1: use a number of requests per minute, or 0 for no limit (300 is the default).")]
     [InlineData(nameof(SecurityOptions.RegistrationsPerMinute), "Security.RegistrationsPerMinute is -1: use a number of requests per minute, or 0 for no limit (20 is the default).")]
     [InlineData(nameof(SecurityOptions.UserLookupsPerMinute), "Security.UserLookupsPerMinute is -1: use a number of requests per minute, or 0 for no limit (600 is the default).")]
+    [InlineData(nameof(SecurityOptions.RecoveryRequestsPerMinute), "Security.RecoveryRequestsPerMinute is -1: use a number of requests per minute, or 0 for no limit (10 is the default).")]
+    [InlineData(nameof(SecurityOptions.RecoveryMailsPerAddressPerHour), "Security.RecoveryMailsPerAddressPerHour is -1: use a number of requests per hour, or 0 for no limit (5 is the default).")]
     public void ANegativeRateLimitIsRefusedAndZeroIsAccepted(string key, string expected)
     {
         var security = new SecurityOptions();
@@ -328,6 +330,25 @@ public sealed class ConfigurationLoadingTests
 
         typeof(SecurityOptions).GetProperty(key)!.SetValue(security, 0);
         Assert.True(new SecurityOptionsValidator().Validate(null, security).Succeeded);
+    }
+
+    [Fact]
+    public void MailSettingsAreValidatedWithTheirFixes()
+    {
+        Assert.True(new MailOptionsValidator().Validate(null, new MailOptions()).Succeeded);
+        var mail = new MailOptions
+        {
+            From = "not an address",
+            LinkBase = "/relative?token=",
+            Smtp = new SmtpOptions { Host = "", Port = 0, Username = "user-api" },
+        };
+        var problems = new MailOptionsValidator().Validate(null, mail).Failures!.ToList();
+        Assert.Equal(5, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Mail.From 'not an address' is not an address", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Mail.LinkBase '/relative?token=' is not an absolute http(s) URL", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Mail.Smtp.Host is empty", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Mail.Smtp.Port is 0", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Mail.Smtp.Password is empty", StringComparison.Ordinal));
     }
 
     [Fact]

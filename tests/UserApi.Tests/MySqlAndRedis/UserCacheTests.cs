@@ -349,6 +349,15 @@ public sealed class UserCacheTests : IAsyncLifetime
 
         public Task DeleteAsync(User user, CancellationToken cancellationToken) => inner.DeleteAsync(user, cancellationToken);
 
+        public Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken) =>
+            inner.SetEmailAsync(id, email, emailNormalized, now, cancellationToken);
+
+        public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) =>
+            inner.MarkEmailVerifiedAsync(id, emailNormalized, now, cancellationToken);
+
+        public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) =>
+            inner.FindMailboxAsync(usernameNormalized, emailNormalized, cancellationToken);
+
         public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken) =>
             inner.EndSessionsAsync(id, at, keptSessionId, cancellationToken);
 

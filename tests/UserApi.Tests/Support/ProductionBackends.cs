@@ -1,7 +1,7 @@
 namespace UserApi.Tests.Support;
 
 /// <summary>Production mode: MariaDB users (with the goctl-style cache) and sessions on a single Redis.</summary>
-public sealed class MySqlRedisBackend : UserApiFactory
+public class MySqlRedisBackend : UserApiFactory
 {
     public override string BackendName => "mysql+redis";
 

@@ -47,6 +47,8 @@ public abstract class UserApiFactory : WebApplicationFactory<Program>
         new("Security:TokenRequestsPerMinute", "1000000"),
         new("Security:RegistrationsPerMinute", "1000000"),
         new("Security:UserLookupsPerMinute", "1000000"),
+        // Mails of suites without an SMTP server of their own: out of the source tree (the content root).
+        new("Mail:Directory", Path.Combine(Path.GetTempPath(), "user-api-tests-outbox")),
         .. BackendSettings(),
     ];
 

@@ -95,5 +95,11 @@ public sealed class LocalUserCacheTests
         public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -157,5 +157,11 @@ public sealed class OutageCredentialsTests : IDisposable
         public Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task DeleteAsync(User user, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
