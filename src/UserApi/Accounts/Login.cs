@@ -1,3 +1,4 @@
+using UserApi.Audit;
 using UserApi.Passwords;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -7,7 +8,8 @@ using UserApi.Users;
 namespace UserApi.Accounts;
 
 /// <summary>Seed 003's login: the password checked under the brute-force throttle, then a new session and its token pair.</summary>
-public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHasher hasher, SessionStarter sessions, TokenService tokens, TimeProvider time)
+/// <remarks>Every outcome past validation is an audit event: who (when the name is a user's), from where, and why not.</remarks>
+public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHasher hasher, SessionStarter sessions, TokenService tokens, IAuditLog audit, TimeProvider time)
 {
     public async Task<Result<TokenPair>> LoginAsync(string? username, string? password, ClientInfo client, CancellationToken cancellationToken)
     {
@@ -32,6 +34,7 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         var (attempt, wait) = await throttle.TryAttemptAsync(account, client.Ip, cancellationToken);
         if (attempt is null)
         {
+            audit.Record(new AuditEvent(AuditEventTypes.LoginRateLimited, Failure.RateLimitedCode));
             return Failure.RateLimited(wait);
         }
 
@@ -45,6 +48,7 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         if (user is null || credentials is null || verification == PasswordVerification.Failed || credentials.Disabled)
         {
             throttle.Failed(attempt);
+            audit.Record(new AuditEvent(AuditEventTypes.LoginFailed, Failure.InvalidCredentials.Code, SubjectUserId: user?.Id));
             return Failure.InvalidCredentials;
         }
         await throttle.SucceededAsync(attempt, cancellationToken);
@@ -54,7 +58,14 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         }
 
         var session = await sessions.StartAsync(user.Id, credentials.Cutoff, client.Ip, client.UserAgent, cancellationToken);
-        // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
-        return session is null ? Failure.InvalidCredentials : tokens.Issue(user, session);
+        if (session is null)
+        {
+            // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
+            audit.Record(new AuditEvent(AuditEventTypes.LoginFailed, Failure.InvalidCredentials.Code, SubjectUserId: user.Id));
+            return Failure.InvalidCredentials;
+        }
+        await users.RecordLoginAsync(user.Id, session.CreatedAt.UtcDateTime, cancellationToken);
+        audit.Record(new AuditEvent(AuditEventTypes.LoginSucceeded, AuditEvent.Ok, user.Id, user.Id, session.Id));
+        return tokens.Issue(user, session);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using UserApi.Audit;
 using UserApi.Passwords;
 using UserApi.Security;
 using UserApi.Sessions;
@@ -13,6 +14,7 @@ public sealed class PasswordChange(
     LoginThrottle throttle,
     PasswordHasher hasher,
     SessionRevoker revoker,
+    IAuditLog audit,
     TimeProvider time,
     ILogger<PasswordChange> logger)
 {
@@ -56,6 +58,7 @@ public sealed class PasswordChange(
         if (await hasher.VerifyAsync(credentials.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
         {
             throttle.Failed(attempt);
+            audit.Record(new AuditEvent(AuditEventTypes.PasswordChanged, Failure.WrongPassword.Code, user.Id, user.Id, currentSessionId));
             return Failure.WrongPassword;
         }
         await throttle.ProvenAsync(attempt, cancellationToken);
@@ -63,6 +66,7 @@ public sealed class PasswordChange(
         await users.UpdatePasswordHashAsync(user.Id, await hasher.HashAsync(newPassword!, cancellationToken), passwordChanged: true, time.GetUtcNow().UtcDateTime, cancellationToken);
         var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);
         logger.LogInformation("User {UserId} changed password; {Count} other sessions ended", user.Id, ended.Count);
+        audit.Record(new AuditEvent(AuditEventTypes.PasswordChanged, AuditEvent.Ok, user.Id, user.Id, currentSessionId));
         return user;
     }
 }

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
+using UserApi.Audit;
 using UserApi.Passwords;
 using UserApi.Users;
 
 namespace UserApi.Accounts;
 
 /// <summary>Seed 003's register: a new user with the default role and an Argon2id hash of the password.</summary>
-public sealed class Registration(IUserStore users, PasswordHasher hasher, TimeProvider time, ILogger<Registration> logger)
+public sealed class Registration(IUserStore users, PasswordHasher hasher, IAuditLog audit, TimeProvider time, ILogger<Registration> logger)
 {
     public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
     {
@@ -39,6 +40,7 @@ public sealed class Registration(IUserStore users, PasswordHasher hasher, TimePr
             return Failure.UsernameTaken;
         }
         logger.LogInformation("Registered user {UserId}", user.Id);
+        audit.Record(new AuditEvent(AuditEventTypes.Register, AuditEvent.Ok, user.Id, user.Id));
         return user;
     }
 }

@@ -23,4 +23,10 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
 [JsonSerializable(typeof(DiscoveryResponse))]
 [JsonSerializable(typeof(IntrospectionResponse))]
+[JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(UpdateUserRequest))]
+[JsonSerializable(typeof(AdminUserResponse))]
+[JsonSerializable(typeof(AdminUserPageResponse))]
+[JsonSerializable(typeof(RevokeAllResponse))]
+[JsonSerializable(typeof(AuditPageResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

@@ -30,6 +30,8 @@ public sealed class UserApiMetrics
         RevocationResyncFailures = meter.CreateCounter<long>("userapi.revocations.resync_failures", description: "Failed reads of the revoked sessions from Redis; from each until the next success, access tokens are answered 503.");
         RevocationSyncAge = meter.CreateGauge<double>("userapi.revocations.sync_age", unit: "s", description: "Seconds since the revoked sessions were last read in full from Redis, at each read (0 after a success).");
         SessionsRevoked = meter.CreateCounter<long>("userapi.sessions.revoked", description: "Sessions ended before their expiry: logout, password change, refresh-token reuse, disabled or deleted users, eviction.");
+        AuditDropped = meter.CreateCounter<long>("userapi.audit.dropped", description: "Audit events dropped because the audit queue (Audit.QueueCapacity) was full: the database was slow or away.");
+        AdminRequests = meter.CreateCounter<long>("userapi.admin.requests", description: "Requests to the admin API (/admin) by outcome: succeeded or the error code (forbidden, user_not_found, ...).");
         AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
@@ -62,6 +64,14 @@ public sealed class UserApiMetrics
         _meter.CreateObservableGauge("userapi.password_hashing.queue", length, description: "Requests admitted to password hashing and not yet done with it, running ones included.");
 
     public Counter<long> AccessTokenCacheEvictions { get; }
+
+    public Counter<long> AuditDropped { get; }
+
+    public Counter<long> AdminRequests { get; }
+
+    /// <summary>Audit events queued and not yet written, read at each scrape.</summary>
+    public void ObserveAuditQueue(Func<int> depth) =>
+        _meter.CreateObservableGauge("userapi.audit.queue", depth, description: "Audit events queued and not yet written to the database.");
 
     /// <summary>The access-token cache's size, read at each scrape rather than recorded per request.</summary>
     public void ObserveAccessTokenCache(Func<int> entries, Func<long> bytes)

@@ -5,10 +5,15 @@ public interface IRevocationFeed
 {
     /// <summary>Starts listening and loading the revocations made while this instance was away (see <see cref="RevocationList.IsComplete"/>).</summary>
     Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Tells the other instances that every session started before <paramref name="at"/> is over.</summary>
+    Task PublishEverySessionEndedAsync(DateTimeOffset at);
 }
 
 /// <summary>Embedded mode: one process, so the local <see cref="RevocationList"/> is the whole truth.</summary>
 public sealed class LocalRevocationFeed : IRevocationFeed
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PublishEverySessionEndedAsync(DateTimeOffset at) => Task.CompletedTask;
 }

@@ -49,6 +49,16 @@ public sealed class RedisRevocationFeed(
         return {string.format('%d', now), redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', from), '+inf', 'WITHSCORES')}
         """);
 
+    // KEYS: the every-session-ended key. ARGV: Unix seconds. Moves the time forward only, then tells every instance.
+    private static readonly RedisScript EndEverySessionScript = new(
+        $"""
+        local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if tonumber(ARGV[1]) > current then
+          redis.call('SET', KEYS[1], ARGV[1])
+        end
+        return redis.call('PUBLISH', '{RedisKeys.EverySessionEndedChannel}', ARGV[1])
+        """);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _reading = new(1, 1);
 
@@ -62,6 +72,7 @@ public sealed class RedisRevocationFeed(
         revocations.MarkIncomplete();
         _completeSince = time.GetUtcNow();
         await redis.GetSubscriber().SubscribeAsync(RedisKeys.SessionRevokedChannel, (_, message) => Apply(message));
+        await redis.GetSubscriber().SubscribeAsync(RedisKeys.EverySessionEndedChannel, (_, message) => ApplyEverySessionEnded(message));
         // Read at once when either connection returns: the subscription, because messages may have been lost
         // while it was away; the interactive one, because the reads go through it. After a Redis restart the
         // subscription often returns first, the read it prompts fails, and the next retry came only up to
@@ -79,6 +90,9 @@ public sealed class RedisRevocationFeed(
         }
         _ = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
     }
+
+    public async Task PublishEverySessionEndedAsync(DateTimeOffset at) =>
+        await EndEverySessionScript.EvaluateAsync(redis.GetDatabase(), [RedisKeys.EverySessionEnded], [at.ToUnixTimeSeconds()]);
 
     public void Dispose()
     {
@@ -148,6 +162,7 @@ public sealed class RedisRevocationFeed(
                 count += entries.Length / 2;
                 _readAt[shard] = long.Parse((string)read[0]!, NumberStyles.Integer, CultureInfo.InvariantCulture);
             }
+            ApplyEverySessionEnded(await database.StringGetAsync(RedisKeys.EverySessionEnded));
             if (!revocations.IsComplete)
             {
                 logger.LogInformation("Loaded {Count} revoked sessions from Redis; access tokens are answered", count);
@@ -172,6 +187,14 @@ public sealed class RedisRevocationFeed(
     }
 
     private static TimeSpan Jittered(TimeSpan delay) => delay * (0.5 + Random.Shared.NextDouble() / 2);
+
+    private void ApplyEverySessionEnded(RedisValue seconds)
+    {
+        if (long.TryParse((string?)seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var at))
+        {
+            revocations.EndEverySession(DateTimeOffset.FromUnixTimeSeconds(at));
+        }
+    }
 
     private void Apply(RedisValue message)
     {

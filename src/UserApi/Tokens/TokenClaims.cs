@@ -11,6 +11,7 @@ public static class TokenClaims
     public const string Role = "role";
     public const string SessionId = "sid";
     public const string TokenId = "jti";
+    public const string IssuedAt = "iat";
 
     public const string AnonymousRole = "anonymous";
 }

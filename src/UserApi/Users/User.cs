@@ -23,6 +23,13 @@ public sealed record User(
     /// <summary>The one session <see cref="SessionsEndedAt"/> spared (the one that changed the password).</summary>
     public string? KeptSessionId { get; init; }
 
+    /// <summary>
+    /// The last successful login; read only where the database is read directly (<see cref="IUserStore.ReadAsync"/>,
+    /// <see cref="IUserStore.ListAsync"/>), never cached: every login writes it, and a cached row must not be evicted for that.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateTime? LastLoginAt { get; init; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public SessionCutoff Cutoff => new(SessionsEndedAt, KeptSessionId);
 }

@@ -95,5 +95,17 @@ public sealed class LocalUserCacheTests
         public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
