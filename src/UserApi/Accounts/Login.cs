@@ -34,7 +34,9 @@ public sealed class Login(IUserStore users, LoginThrottle throttle, PasswordHash
         var (attempt, wait) = await throttle.TryAttemptAsync(account, client.Ip, cancellationToken);
         if (attempt is null)
         {
-            audit.Record(new AuditEvent(AuditEventTypes.LoginRateLimited, Failure.RateLimitedCode));
+            // The account's id, when the name is one's, so that the refusal shows in its audit trail (a cached look-up).
+            var locked = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
+            audit.Record(new AuditEvent(AuditEventTypes.LoginRateLimited, Failure.RateLimitedCode, SubjectUserId: locked?.Id));
             return Failure.RateLimited(wait);
         }
 
