@@ -24,7 +24,9 @@ public static class RedisKeys
     public const string SessionRevokedChannelName = "session-revoked";
 
     /// <summary>Every instance listens here to learn at once that every session was ended (the message: Unix seconds).</summary>
-    public static readonly RedisChannel EverySessionEndedChannel = RedisChannel.Literal("every-session-ended");
+    public static readonly RedisChannel EverySessionEndedChannel = RedisChannel.Literal(EverySessionEndedChannelName);
+
+    public const string EverySessionEndedChannelName = "every-session-ended";
 
     /// <summary>When every session was last ended, Unix seconds: re-read with the revoked sessions, for a lost message.</summary>
     public static readonly RedisKey EverySessionEnded = "every-session-ended";

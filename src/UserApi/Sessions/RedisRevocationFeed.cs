@@ -49,14 +49,20 @@ public sealed class RedisRevocationFeed(
         return {string.format('%d', now), redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', from), '+inf', 'WITHSCORES')}
         """);
 
-    // KEYS: the every-session-ended key. ARGV: Unix seconds. Moves the time forward only, then tells every instance.
-    private static readonly RedisScript EndEverySessionScript = new(
-        $"""
+    // KEYS: the every-session-ended key. ARGV: Unix seconds. The time is at least Redis's own now, rounded up to the
+    // second (the session scripts stamp refreshed tokens' iat by Redis's clock); it only moves forward, and every
+    // instance is told. Returns the time set.
+    private static readonly RedisScript EndEverySessionScript = new(RedisScript.Clock +
+        $$"""
+        local at = math.max(tonumber(ARGV[1]), math.floor((clock() + 999) / 1000))
         local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-        if tonumber(ARGV[1]) > current then
-          redis.call('SET', KEYS[1], ARGV[1])
+        if at > current then
+          redis.call('SET', KEYS[1], string.format('%d', at))
+        else
+          at = current
         end
-        return redis.call('PUBLISH', '{RedisKeys.EverySessionEndedChannel}', ARGV[1])
+        redis.call('PUBLISH', '{{RedisKeys.EverySessionEndedChannelName}}', string.format('%d', at))
+        return string.format('%d', at)
         """);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -91,8 +97,11 @@ public sealed class RedisRevocationFeed(
         _ = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
     }
 
-    public async Task PublishEverySessionEndedAsync(DateTimeOffset at) =>
-        await EndEverySessionScript.EvaluateAsync(redis.GetDatabase(), [RedisKeys.EverySessionEnded], [at.ToUnixTimeSeconds()]);
+    public async Task<DateTimeOffset> PublishEverySessionEndedAsync(DateTimeOffset at)
+    {
+        var set = await EndEverySessionScript.EvaluateAsync(redis.GetDatabase(), [RedisKeys.EverySessionEnded], [at.ToUnixTimeSeconds()]);
+        return DateTimeOffset.FromUnixTimeSeconds(long.Parse((string)set!, NumberStyles.Integer, CultureInfo.InvariantCulture));
+    }
 
     public void Dispose()
     {
