@@ -8,7 +8,8 @@ namespace UserApi.Accounts;
 /// <summary>Seed 003's register: a new user with the default role and an Argon2id hash of the password.</summary>
 public sealed class Registration(IUserStore users, PasswordHasher hasher, IAuditLog audit, TimeProvider time, ILogger<Registration> logger)
 {
-    public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
+    /// <summary>Why a new account's name and password are refused (a registration's, an admin's, the CLI's); null if they are not.</summary>
+    public static Failure? NewAccountProblem(string? username, string? password)
     {
         if (Required.Missing(("username", username), ("password", password)) is { } missing)
         {
@@ -18,9 +19,14 @@ public sealed class Registration(IUserStore users, PasswordHasher hasher, IAudit
         {
             return Failure.Validation("username", usernameProblem);
         }
-        if (PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem)
+        return PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem ? Failure.Validation("password", passwordProblem) : null;
+    }
+
+    public async Task<Result<User>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken)
+    {
+        if (NewAccountProblem(username, password) is { } problem)
         {
-            return Failure.Validation("password", passwordProblem);
+            return problem;
         }
 
         using var admission = hasher.Admit();

@@ -89,17 +89,9 @@ public sealed class UserAdministration(
     /// <summary>A new account with the given role; the password meets the same policy as a registration's.</summary>
     public async Task<Result<AdministeredUser>> CreateAsync(string? username, string? password, string? role, long? actor, CancellationToken cancellationToken)
     {
-        if (Required.Missing(("username", username), ("password", password)) is { } missing)
+        if (Registration.NewAccountProblem(username, password) is { } problem)
         {
-            return missing;
-        }
-        if (Username.Problem(username!) is { } usernameProblem)
-        {
-            return Failure.Validation("username", usernameProblem);
-        }
-        if (PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem)
-        {
-            return Failure.Validation("password", passwordProblem);
+            return problem;
         }
         role ??= User.DefaultRole;
         if (Roles.Problem(role) is { } roleProblem)

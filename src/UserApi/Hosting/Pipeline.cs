@@ -34,7 +34,7 @@ public static class Pipeline
 
     /// <summary>
     /// While auditing is on, the request is where the audit log finds the client's address, user agent and request id
-    /// (after the trusted proxies' <c>X-Forwarded-For</c> was applied). Off, no request pays for it.
+    /// (after the trusted proxies' <c>X-Forwarded-For</c> was applied). Off, no request pays for it; on, no GET does.
     /// </summary>
     private static void UseAuditedRequests(this WebApplication app)
     {
@@ -43,11 +43,22 @@ public static class Pipeline
             return;
         }
         var requests = app.Services.GetRequiredService<HttpContextAccessor>();
-        app.Use((context, next) =>
+        // No GET records an event: the hot path (GET /user/info) does not pay for this.
+        app.Use((context, next) => HttpMethods.IsGet(context.Request.Method) ? next(context) : WithRequestAsync(requests, context, next));
+
+        static async Task WithRequestAsync(HttpContextAccessor requests, HttpContext context, RequestDelegate next)
         {
             requests.HttpContext = context;
-            return next(context);
-        });
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // Contexts are pooled: work this request left running must not find the next request's client.
+                requests.HttpContext = null;
+            }
+        }
     }
 
     /// <summary>
