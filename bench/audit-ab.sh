@@ -5,8 +5,8 @@
 #   bench/audit-ab.sh [ROUNDS]    (default 4 rounds)
 #
 # Two servers of this tree (embedded mode, a SQLite file each), A with the audit log on, B with it off, on core 0;
-# wrk (64 connections) on core 1. The two take turns, one 8 s run each per scenario and round, after a warm-up
-# round. A run's cost is the server process's user + system CPU time over it (the audit writer's included) divided
+# wrk on core 1 (refresh: 64 connections, 8 s runs; login: 2 connections, 20 s runs). The two take turns, one run
+# each per scenario and round, after a warm-up round. A run's cost is the server process's user + system CPU time over it (the audit writer's included) divided
 # by the requests it answered: robust to the VM or a neighbour taking the core away, unlike req/s. Prints each run,
 # then the median of A over the median of B per scenario (the issue's target: within 5 %).
 set -euo pipefail
@@ -36,10 +36,16 @@ run() {
   before=$(cpu "$2")
   case $4 in
     refresh) out=$(wrk_run 8 "http://127.0.0.1:$3" refresh.lua "$(printf "%s/c%s-%02d" "$work" "$1" $i)" /user/refresh 1) ;;
-    login) out=$(wrk_run 8 "http://127.0.0.1:$3" login.lua "$work/t$1.txt" /user/login username) ;;
+    # Two connections (the pinned server has one hashing worker), 20 s: CPU spent on logins still in flight when a run
+    # ends is a small share of a run's cost only if few are in flight and many are answered.
+    login) out=$(connections=2 wrk_run 20 "http://127.0.0.1:$3" login.lua "$work/t$1.txt" /user/login username) ;;
   esac
   after=$(cpu "$2")
   req=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' <<<"$out")
+  if [[ -z "$req" || "$req" == 0 ]]; then
+    echo "$1 $4: no requests answered (server $(kill -0 "$2" 2>/dev/null && echo alive || echo gone)); wrk said: $out" >&2
+    return 1
+  fi
   awk -v x="$1" -v s="$4" -v t=$((after - before)) -v r="$req" 'BEGIN{printf "%s %s %.2f %d\n", x, s, t*10000/r, r}' | tee -a "$work/results"
 }
 round() {
