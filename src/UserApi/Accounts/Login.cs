@@ -63,6 +63,9 @@ public sealed class Login(
         var (attempt, wait) = await throttle.TryAttemptAsync(account, client.Ip, cancellationToken);
         if (attempt is null)
         {
+            // The account's id, when the name is one's, so that the refusal shows in its audit trail (a cached look-up).
+            var locked = normalized is null ? null : await users.FindByUsernameAsync(normalized, cancellationToken);
+            audit.Record(new AuditEvent(AuditEventTypes.LoginRateLimited, Failure.RateLimitedCode, SubjectUserId: locked?.Id));
             return Failure.RateLimited(wait);
         }
 
@@ -78,6 +81,7 @@ public sealed class Login(
         if (user is null || credentials is null || verification == PasswordVerification.Failed || credentials.Disabled)
         {
             throttle.Failed(attempt);
+            audit.Record(new AuditEvent(AuditEventTypes.LoginFailed, Failure.InvalidCredentials.Code, SubjectUserId: user?.Id));
             return Failure.InvalidCredentials;
         }
         if (verification == PasswordVerification.SucceededRehashNeeded)
@@ -100,15 +104,13 @@ public sealed class Login(
             return CodeRefused(attempt, user.Id);
         }
         await throttle.SucceededAsync(attempt, cancellationToken);
-        // Told only to whoever proved the password (and the second factor): it says nothing about the account to anyone else.
-        if (options.Value.RequireVerifiedEmail && !user.EmailVerified)
+        if (EmailUnverified(user) is { } unverified)
         {
-            return Failure.EmailNotVerified;
+            return unverified;
         }
 
         var session = await sessions.StartAsync(user.Id, credentials.Cutoff, secondFactor: factor is not null, client.Ip, client.UserAgent, cancellationToken);
-        // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
-        return session is null ? Failure.InvalidCredentials : tokens.Issue(user, session);
+        return await SignedInAsync(user, session, cancellationToken);
     }
 
     /// <summary>The second step: the <c>mfaToken</c> of a proved password and a TOTP code or a recovery code.</summary>
@@ -153,14 +155,40 @@ public sealed class Login(
             return Failure.MfaTokenInvalid;
         }
         await throttle.SucceededAsync(attempt, cancellationToken);
-        // Told only to whoever proved the password (and the second factor): it says nothing about the account to anyone else.
-        if (options.Value.RequireVerifiedEmail && !user.EmailVerified)
+        if (EmailUnverified(user) is { } unverified)
         {
-            return Failure.EmailNotVerified;
+            return unverified;
         }
 
         var session = await sessions.StartAsync(user.Id, challenge.Cutoff, secondFactor: true, client.Ip, client.UserAgent, cancellationToken);
-        return session is null ? Failure.InvalidCredentials : tokens.Issue(user, session);
+        return await SignedInAsync(user, session, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>Auth.RequireVerifiedEmail</c>'s refusal, told only to whoever proved the password (and any second factor): it
+    /// says nothing about the account to anyone else.
+    /// </summary>
+    private Failure? EmailUnverified(User user)
+    {
+        if (!options.Value.RequireVerifiedEmail || user.EmailVerified)
+        {
+            return null;
+        }
+        audit.Record(new AuditEvent(AuditEventTypes.LoginFailed, Failure.EmailNotVerified.Code, SubjectUserId: user.Id));
+        return Failure.EmailNotVerified;
+    }
+
+    private async Task<Result<TokenPair>> SignedInAsync(User user, Session? session, CancellationToken cancellationToken)
+    {
+        if (session is null)
+        {
+            // The password was proved against an account whose sessions have since been ended: it may no longer be its password.
+            audit.Record(new AuditEvent(AuditEventTypes.LoginFailed, Failure.InvalidCredentials.Code, SubjectUserId: user.Id));
+            return Failure.InvalidCredentials;
+        }
+        await users.RecordLoginAsync(user.Id, session.CreatedAt.UtcDateTime, cancellationToken);
+        audit.Record(new AuditEvent(AuditEventTypes.LoginSucceeded, AuditEvent.Ok, user.Id, user.Id, session.Id));
+        return tokens.Issue(user, session);
     }
 
     private Failure CodeRefused(LoginThrottle.Attempt attempt, long userId)

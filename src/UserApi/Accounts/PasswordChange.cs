@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using UserApi.Mail;
+using UserApi.Audit;
 using UserApi.Passwords;
 using UserApi.Recovery;
 using UserApi.Security;
@@ -16,6 +17,7 @@ public sealed class PasswordChange(
     PasswordHasher hasher,
     SessionRevoker revoker,
     RecoveryTokens recoveryTokens,
+    IAuditLog audit,
     TimeProvider time,
     ILogger<PasswordChange> logger)
 {
@@ -59,6 +61,7 @@ public sealed class PasswordChange(
         if (await hasher.VerifyAsync(credentials.PasswordHash, oldPassword!, cancellationToken) == PasswordVerification.Failed)
         {
             throttle.Failed(attempt);
+            audit.Record(new AuditEvent(AuditEventTypes.PasswordChanged, Failure.WrongPassword.Code, user.Id, user.Id, currentSessionId));
             return Failure.WrongPassword;
         }
         await throttle.ProvenAsync(attempt, cancellationToken);
@@ -68,6 +71,7 @@ public sealed class PasswordChange(
         await recoveryTokens.RevokeAsync(user.Id, MailKind.Reset, cancellationToken);
         var ended = await revoker.RevokeAllAsync(user.Id, currentSessionId, cancellationToken);
         logger.LogInformation("User {UserId} changed password; {Count} other sessions ended", user.Id, ended.Count);
+        audit.Record(new AuditEvent(AuditEventTypes.PasswordChanged, AuditEvent.Ok, user.Id, user.Id, currentSessionId));
         return user;
     }
 }

@@ -22,12 +22,9 @@ public sealed class Registration(
     TimeProvider time,
     ILogger<Registration> logger)
 {
-    public async Task<Result<User>> RegisterAsync(string? username, string? password, string? email, CancellationToken cancellationToken)
+    /// <summary>Why a new account's name and password are refused (a registration's, an admin's, the CLI's); null if they are not.</summary>
+    public static Failure? NewAccountProblem(string? username, string? password)
     {
-        if (email is null && options.Value.RequireEmail)
-        {
-            return Failure.Validation("email", "is required");
-        }
         if (Required.Missing(("username", username), ("password", password)) is { } missing)
         {
             return missing;
@@ -36,9 +33,18 @@ public sealed class Registration(
         {
             return Failure.Validation("username", usernameProblem);
         }
-        if (PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem)
+        return PasswordPolicy.NewPasswordProblem(password!) is { } passwordProblem ? Failure.Validation("password", passwordProblem) : null;
+    }
+
+    public async Task<Result<User>> RegisterAsync(string? username, string? password, string? email, CancellationToken cancellationToken)
+    {
+        if (email is null && options.Value.RequireEmail)
         {
-            return Failure.Validation("password", passwordProblem);
+            return Failure.Validation("email", "is required");
+        }
+        if (NewAccountProblem(username, password) is { } problem)
+        {
+            return problem;
         }
         if (email is not null && EmailAddress.Problem(email) is { } emailProblem)
         {
@@ -70,6 +76,7 @@ public sealed class Registration(
                 : Failure.UsernameTaken;
         }
         logger.LogInformation("Registered user {UserId}", user.Id);
+        audit.Record(new AuditEvent(AuditEventTypes.Register, AuditEvent.Ok, user.Id, user.Id));
         if (user.Email is not null)
         {
             await tokens.IssueAsync(MailKind.Verify, user.Id, user.Username, user.Email, emailNormalized!, TimeSpan.FromSeconds(options.Value.VerifyTokenExpire), cancellationToken);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using UserApi.Audit;
 using UserApi.Configuration;
 using UserApi.Infrastructure;
 using UserApi.Sessions;
@@ -13,7 +14,9 @@ public sealed class TokenRefresh(
     IUserStore users,
     ISessionStore sessions,
     SessionRevoker revoker,
+    RevocationList revocations,
     TokenService tokens,
+    IAuditLog audit,
     IOptions<AuthOptions> options,
     TimeProvider time,
     ILogger<TokenRefresh> logger)
@@ -43,16 +46,19 @@ public sealed class TokenRefresh(
         var rotation = await sessions.RotateAsync(user.Id, claims.SessionId, claims.TokenId, Ids.New(), time.GetUtcNow(), policy, cancellationToken);
         switch (rotation.Status)
         {
-            case RotationStatus.Rotated or RotationStatus.Replayed when user.Cutoff.Ends(rotation.Session!.Id, rotation.Session.CreatedAt):
+            case RotationStatus.Rotated or RotationStatus.Replayed
+                when user.Cutoff.Ends(rotation.Session!.Id, rotation.Session.CreatedAt) || revocations.EndedWithEverySession(rotation.Session.CreatedAt):
                 // Ended durably, yet still in the session store: one that lost the deletion.
                 await revoker.RevokeAsync(user.Id, claims.SessionId, cancellationToken);
                 return Failure.SessionRevoked;
             case RotationStatus.Rotated or RotationStatus.Replayed:
+                audit.Record(new AuditEvent(AuditEventTypes.Refresh, AuditEvent.Ok, user.Id, user.Id, claims.SessionId));
                 return tokens.Issue(user, rotation.Session!);
             case RotationStatus.Reused:
                 // A spent refresh token in use means the family leaked (RFC 9700 §4.14.2): end it all.
                 revoker.MarkRevoked(new EndedSessions([claims.SessionId], rotation.RevokedUntil));
                 logger.LogWarning("Refresh token reuse for user {UserId}: session {SessionId} revoked", user.Id, claims.SessionId);
+                audit.Record(new AuditEvent(AuditEventTypes.RefreshTokenReused, Failure.RefreshTokenReused.Code, SubjectUserId: user.Id, SessionId: claims.SessionId));
                 return Failure.RefreshTokenReused;
             default:
                 return Failure.SessionRevoked;

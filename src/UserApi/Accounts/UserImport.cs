@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using UserApi.Audit;
 using UserApi.Passwords;
 using UserApi.Users;
 
@@ -19,7 +20,7 @@ public sealed record ImportSummary(int Imported, int AlreadyPresent, int Refused
 /// other services that name a user id keep naming the same person. Each imported hash is replaced by an
 /// Argon2id one at the user's next login. Running it again adds only what is missing.
 /// </summary>
-public sealed partial class UserImport(IUserStore users, TimeProvider time, ILogger<UserImport> logger)
+public sealed partial class UserImport(IUserStore users, IAuditLog audit, TimeProvider time, ILogger<UserImport> logger)
 {
     public async Task<Result<User>> ImportAsync(ImportedUser imported, CancellationToken cancellationToken)
     {
@@ -112,6 +113,8 @@ public sealed partial class UserImport(IUserStore users, TimeProvider time, ILog
             }
         }
         logger.LogInformation("Imported {Imported} users ({Present} already present, {Refused} refused)", imported, present, refused);
+        // One event per run, not per user: an import of millions must not flood the audit queue.
+        audit.Record(new AuditEvent(AuditEventTypes.Import, AuditEvent.Ok));
         return new ImportSummary(imported, present, refused);
     }
 

@@ -1,10 +1,25 @@
+using UserApi.Audit;
 using UserApi.Sessions;
 
 namespace UserApi.Accounts;
 
-/// <summary>A user's view of their sessions: list them, end one of their own.</summary>
-public sealed class UserSessions(ISessionStore sessions, SessionRevoker revoker, TimeProvider time)
+/// <summary>A user's view of their sessions: list them, end one of their own, log out here or everywhere.</summary>
+public sealed class UserSessions(ISessionStore sessions, SessionRevoker revoker, IAuditLog audit, TimeProvider time)
 {
+    /// <summary>Ends the caller's session; idempotent (a repeated call, or one racing a refresh, still ends it).</summary>
+    public async Task LogoutAsync(long userId, string sessionId, CancellationToken cancellationToken)
+    {
+        await revoker.RevokeAsync(userId, sessionId, cancellationToken);
+        audit.Record(new AuditEvent(AuditEventTypes.Logout, AuditEvent.Ok, userId, userId, sessionId));
+    }
+
+    /// <summary>Ends every session of the caller, the current one included.</summary>
+    public async Task LogoutEverywhereAsync(long userId, string sessionId, CancellationToken cancellationToken)
+    {
+        await revoker.RevokeAllAsync(userId, null, cancellationToken);
+        audit.Record(new AuditEvent(AuditEventTypes.LogoutAll, AuditEvent.Ok, userId, userId, sessionId));
+    }
+
     public Task<IReadOnlyList<Session>> ListAsync(long userId, CancellationToken cancellationToken) =>
         sessions.ListAsync(userId, time.GetUtcNow(), cancellationToken);
 
@@ -16,6 +31,7 @@ public sealed class UserSessions(ISessionStore sessions, SessionRevoker revoker,
             return Failure.SessionNotFound;
         }
         await revoker.RevokeAsync(userId, sessionId, cancellationToken);
+        audit.Record(new AuditEvent(AuditEventTypes.SessionEnded, AuditEvent.Ok, userId, userId, sessionId));
         return sessionId;
     }
 }

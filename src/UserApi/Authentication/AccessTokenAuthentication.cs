@@ -12,6 +12,9 @@ public static class AccessTokenAuthentication
     /// <summary>A registered user's session (not an anonymous token): <c>RequireAuthorization(RegisteredUserPolicy)</c>.</summary>
     public const string RegisteredUserPolicy = "registered-user";
 
+    /// <summary>An enabled admin, as the database holds the user now (<see cref="AdminRequirement"/>): <c>RequireAuthorization(AdminPolicy)</c>.</summary>
+    public const string AdminPolicy = "admin";
+
     public static IServiceCollection AddAccessTokenAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<AccessTokenCache>();
@@ -23,7 +26,9 @@ public static class AccessTokenAuthentication
         new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(
             AccessTokenAuthenticationHandler.SchemeName, configureOptions: null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(RegisteredUserPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(RegisteredUserRequirement.Instance));
+            .AddPolicy(RegisteredUserPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(RegisteredUserRequirement.Instance))
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(RegisteredUserRequirement.Instance, AdminRequirement.Instance));
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, AdminRequirementHandler>();
         services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, AccessTokenPolicyEvaluator>());
         return services;
     }

@@ -59,7 +59,7 @@ public sealed class AccessTokenAuthenticator(AccessTokenCache tokens, Revocation
             return checkedToken.Failure == Tokens.TokenFailure.Expired ? Expired : Invalid;
         }
         if (caller.SessionId is { } sessionId
-            && (!revocations.IsComplete || revocations.IsRevoked(sessionId))
+            && (!revocations.IsComplete || revocations.IsRevoked(sessionId) || caller.IssuedAtSeconds < revocations.EverySessionEndedAtSeconds)
             && request?.GetEndpoint()?.Metadata.GetMetadata<AllowRevokedSessionMetadata>() is null)
         {
             return revocations.IsComplete ? Revoked : Unknown;

@@ -64,7 +64,10 @@ public sealed class AccessTokenPrincipal : ClaimsPrincipal
         {
             claims.Add(new Claim(TokenClaims.SessionId, sessionId, ClaimValueTypes.String, issuer));
         }
-        return new AccessTokenPrincipal(new ClaimsIdentity(claims, AccessTokenAuthenticationHandler.SchemeName, TokenClaims.Subject, TokenClaims.Role));
+        return new AccessTokenPrincipal(new ClaimsIdentity(claims, AccessTokenAuthenticationHandler.SchemeName, TokenClaims.Subject, TokenClaims.Role))
+        {
+            IssuedAtSeconds = token.TryGetPayloadValue<long>(TokenClaims.IssuedAt, out var issuedAt) ? issuedAt : 0,
+        };
     }
 
     /// <summary>
@@ -81,6 +84,9 @@ public sealed class AccessTokenPrincipal : ClaimsPrincipal
 
     /// <summary>The <c>sid</c> claim; null for an anonymous token.</summary>
     public string? SessionId { get; }
+
+    /// <summary>The <c>iat</c> claim, Unix seconds (0 when absent): compared with the end of every session.</summary>
+    public long IssuedAtSeconds { get; private init; }
 
     /// <summary>The <c>role</c> claim.</summary>
     public string? Role { get; }

@@ -1,7 +1,8 @@
 namespace UserApi.Configuration;
 
 /// <summary>
-/// go-zero's command line: <c>user-api [migrate | import FILE | disable USERNAME | enable USERNAME | delete USERNAME | help] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
+/// go-zero's command line: <c>user-api [migrate | import FILE | disable USERNAME | enable USERNAME | delete USERNAME |
+/// user add USERNAME [--role ROLE] | user set-role USERNAME ROLE | help] [-f etc/user-api.yaml] [--Key=Value ...]</c>.
 /// Whatever is not <c>-f</c> or the command is left for ASP.NET Core's command-line configuration.
 /// </summary>
 public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string? Command, string[] Rest)
@@ -11,7 +12,13 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
     /// <summary>The command's operand: the username of <c>disable</c>, <c>enable</c> and <c>delete</c>, the file of <c>import</c>.</summary>
     public string? Argument { get; init; }
 
-    public static readonly string[] Commands = ["serve", "migrate", "import", "disable", "enable", "delete", "help"];
+    /// <summary>The operands of <c>user</c>: its subcommand and what follows it (<c>add NAME</c>, <c>set-role NAME ROLE</c>).</summary>
+    public IReadOnlyList<string> Operands { get; init; } = [];
+
+    /// <summary><c>user add</c>'s <c>--role</c>; null: the default role.</summary>
+    public string? Role { get; init; }
+
+    public static readonly string[] Commands = ["serve", "migrate", "import", "disable", "enable", "delete", "user", "help"];
 
     public bool IsHelp => Command == "help";
 
@@ -20,6 +27,8 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
         string? file = null;
         string? command = null;
         string? argument = null;
+        string? role = null;
+        var operands = new List<string>();
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -40,6 +49,14 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
             {
                 command = "help";
             }
+            else if (command == "user" && arg == "--role" && i + 1 < args.Length)
+            {
+                role = args[++i];
+            }
+            else if (command == "user" && !arg.StartsWith('-'))
+            {
+                operands.Add(arg);
+            }
             else if (command is "import" or "disable" or "enable" or "delete" && argument is null && (!arg.StartsWith('-') || arg == "-"))
             {
                 argument = arg;
@@ -49,6 +66,6 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
                 rest.Add(arg);
             }
         }
-        return new CommandLine(file ?? DefaultConfigFile, file is not null, command, [.. rest]) { Argument = argument };
+        return new CommandLine(file ?? DefaultConfigFile, file is not null, command, [.. rest]) { Argument = argument, Operands = operands, Role = role };
     }
 }

@@ -33,4 +33,10 @@ namespace UserApi.Contracts;
 [JsonSerializable(typeof(ForgotPasswordRequest))]
 [JsonSerializable(typeof(ResetPasswordRequest))]
 [JsonSerializable(typeof(MailAcceptedResponse))]
+[JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(UpdateUserRequest))]
+[JsonSerializable(typeof(AdminUserResponse))]
+[JsonSerializable(typeof(AdminUserPageResponse))]
+[JsonSerializable(typeof(RevokeAllResponse))]
+[JsonSerializable(typeof(AuditPageResponse))]
 public sealed partial class UserApiJsonContext : JsonSerializerContext;

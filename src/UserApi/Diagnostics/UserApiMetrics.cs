@@ -37,6 +37,8 @@ public sealed class UserApiMetrics
         MailsSent = meter.CreateCounter<long>("userapi.mail.sent", description: "Mails the SMTP server (or the .eml directory) accepted.");
         MailsFailed = meter.CreateCounter<long>("userapi.mail.failed", description: "Mails given up: refused for good by the server (5xx), their token expired before delivery, or never queued.");
         MailsRetried = meter.CreateCounter<long>("userapi.mail.retried", description: "Delivery attempts that failed for a reason that may pass (server down, 4xx) and were scheduled again.");
+        AuditDropped = meter.CreateCounter<long>("userapi.audit.dropped", description: "Audit events dropped because the audit queue (Audit.QueueCapacity) was full: the database was slow or away.");
+        AdminRequests = meter.CreateCounter<long>("userapi.admin.requests", description: "Requests to the admin API (/admin) by outcome: succeeded or the error code (forbidden, user_not_found, ...).");
         AccessTokenCacheEvictions = meter.CreateCounter<long>("userapi.access_token_cache.evictions", description: "Validated access tokens the cache let go, by reason: expired, or budget (to make room within Auth.TokenCacheMegabytes).");
     }
 
@@ -83,6 +85,14 @@ public sealed class UserApiMetrics
         _meter.CreateObservableGauge("userapi.password_hashing.queue", length, description: "Requests admitted to password hashing and not yet done with it, running ones included.");
 
     public Counter<long> AccessTokenCacheEvictions { get; }
+
+    public Counter<long> AuditDropped { get; }
+
+    public Counter<long> AdminRequests { get; }
+
+    /// <summary>Audit events queued and not yet written, read at each scrape.</summary>
+    public void ObserveAuditQueue(Func<int> depth) =>
+        _meter.CreateObservableGauge("userapi.audit.queue", depth, description: "Audit events queued and not yet written to the database.");
 
     /// <summary>The access-token cache's size, read at each scrape rather than recorded per request.</summary>
     public void ObserveAccessTokenCache(Func<int> entries, Func<long> bytes)

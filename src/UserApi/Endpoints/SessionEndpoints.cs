@@ -25,15 +25,15 @@ public static class SessionEndpoints
     }
 
     /// <summary>Idempotent: a repeated call (or one racing a refresh) still ends the session.</summary>
-    public static async Task<NoContent> LogoutAsync(ClaimsPrincipal caller, SessionRevoker revoker, CancellationToken cancellationToken)
+    public static async Task<NoContent> LogoutAsync(ClaimsPrincipal caller, UserSessions sessions, CancellationToken cancellationToken)
     {
-        await revoker.RevokeAsync(caller.UserId(), caller.SessionId(), cancellationToken);
+        await sessions.LogoutAsync(caller.UserId(), caller.SessionId(), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal caller, SessionRevoker revoker, CancellationToken cancellationToken)
+    public static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal caller, UserSessions sessions, CancellationToken cancellationToken)
     {
-        await revoker.RevokeAllAsync(caller.UserId(), null, cancellationToken);
+        await sessions.LogoutEverywhereAsync(caller.UserId(), caller.SessionId(), cancellationToken);
         return TypedResults.NoContent();
     }
 

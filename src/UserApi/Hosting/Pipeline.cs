@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using UserApi.Configuration;
 using UserApi.Authentication;
 using UserApi.Endpoints;
 
@@ -16,6 +19,7 @@ public static class Pipeline
         app.UseStatusCodePages();
         app.UseManagementPort();
         app.UseMiddleware<RequestBodyLimit>();
+        app.UseAuditedRequests();
         app.UseAccessTokenAuthentication();
         // After authentication: a look-up is counted against its caller.
         app.UseRateLimiter();
@@ -23,9 +27,39 @@ public static class Pipeline
         app.MapOperations();
         app.MapOperatorsOnly().MapUserApiOpenApi();
         app.MapUserApi();
+        app.MapAdminApi();
         app.MapKeyPublication();
         app.MapIntrospection();
         return app;
+    }
+
+    /// <summary>
+    /// While auditing is on, the request is where the audit log finds the client's address, user agent and request id
+    /// (after the trusted proxies' <c>X-Forwarded-For</c> was applied). Off, no request pays for it; on, no GET does.
+    /// </summary>
+    private static void UseAuditedRequests(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<AuditOptions>>().Value.Enabled)
+        {
+            return;
+        }
+        var requests = app.Services.GetRequiredService<HttpContextAccessor>();
+        // No GET records an event: the hot path (GET /user/info) does not pay for this.
+        app.Use((context, next) => HttpMethods.IsGet(context.Request.Method) ? next(context) : WithRequestAsync(requests, context, next));
+
+        static async Task WithRequestAsync(HttpContextAccessor requests, HttpContext context, RequestDelegate next)
+        {
+            requests.HttpContext = context;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // Contexts are pooled: work this request left running must not find the next request's client.
+                requests.HttpContext = null;
+            }
+        }
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public static class ServiceRegistration
         services.AddHostedService<StartupTasks>();
         services.AddBackends();
 
-        services.AddSingleton<IAuditLog, DisabledAuditLog>();
+        services.AddAuditLog();
         services.AddSingleton<RevocationList>();
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionStarter>();
@@ -72,6 +72,7 @@ public static class ServiceRegistration
         services.AddSingleton<UserSessions>();
         services.AddSingleton<PasswordChange>();
         services.AddSingleton<UserAdministration>();
+        services.AddSingleton<AuditTrail>();
         services.AddSingleton<UserImport>();
         services.AddSingleton<MfaManagement>();
         services.AddSingleton<IMfaStore, SqlMfaStore>();
@@ -124,6 +125,20 @@ public static class ServiceRegistration
         services.AddSingleton<PasswordReset>();
     }
 
+    /// <summary>The audit log: queued and written in batches while <c>Audit.Enabled</c>, else <see cref="DisabledAuditLog"/>; swept either way.</summary>
+    private static void AddAuditLog(this IServiceCollection services)
+    {
+        services.AddSingleton<AuditEventStore>();
+        services.AddSingleton<Microsoft.AspNetCore.Http.HttpContextAccessor>();
+        services.AddSingleton<QueuedAuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<IOptions<AuditOptions>>().Value.Enabled
+            ? sp.GetRequiredService<QueuedAuditLog>()
+            : new DisabledAuditLog());
+        // After StartupTasks (the table must exist) and before the server, so that it stops after the server's requests.
+        services.AddHostedService(sp => sp.GetRequiredService<QueuedAuditLog>());
+        services.AddHostedService<AuditSweeper>();
+    }
+
     private static void AddUserApiOptions(this IServiceCollection services)
     {
         services.AddOptions<ServiceOptions>().BindConfiguration("").ValidateOnStart();
@@ -141,6 +156,8 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<MfaOptions>, MfaOptionsValidator>();
         services.AddOptions<MailOptions>().BindConfiguration(MailOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsValidator>();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
     }
 
     private static DataSource DataSourceOf(IServiceProvider services)

@@ -23,6 +23,14 @@ public static class RedisKeys
     /// <summary>The channel's name, as the session scripts publish to it.</summary>
     public const string SessionRevokedChannelName = "session-revoked";
 
+    /// <summary>Every instance listens here to learn at once that every session was ended (the message: Unix seconds).</summary>
+    public static readonly RedisChannel EverySessionEndedChannel = RedisChannel.Literal(EverySessionEndedChannelName);
+
+    public const string EverySessionEndedChannelName = "every-session-ended";
+
+    /// <summary>When every session was last ended, Unix seconds: re-read with the revoked sessions, for a lost message.</summary>
+    public static readonly RedisKey EverySessionEnded = "every-session-ended";
+
     /// <summary>Every session of the user, in one value (see <see cref="Sessions.RedisSessionStore"/>).</summary>
     public static RedisKey Sessions(long userId) => $"sessions:{ShardTag(ShardOf(userId))}:{userId.ToString(CultureInfo.InvariantCulture)}";
 

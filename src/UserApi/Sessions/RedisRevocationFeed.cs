@@ -49,6 +49,22 @@ public sealed class RedisRevocationFeed(
         return {string.format('%d', now), redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', from), '+inf', 'WITHSCORES')}
         """);
 
+    // KEYS: the every-session-ended key. ARGV: Unix seconds. The time is at least Redis's own now, rounded up to the
+    // second (the session scripts stamp refreshed tokens' iat by Redis's clock); it only moves forward, and every
+    // instance is told. Returns the time set.
+    private static readonly RedisScript EndEverySessionScript = new(RedisScript.Clock +
+        $$"""
+        local at = math.max(tonumber(ARGV[1]), math.floor((clock() + 999) / 1000))
+        local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if at > current then
+          redis.call('SET', KEYS[1], string.format('%d', at))
+        else
+          at = current
+        end
+        redis.call('PUBLISH', '{{RedisKeys.EverySessionEndedChannelName}}', string.format('%d', at))
+        return string.format('%d', at)
+        """);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _reading = new(1, 1);
 
@@ -62,6 +78,7 @@ public sealed class RedisRevocationFeed(
         revocations.MarkIncomplete();
         _completeSince = time.GetUtcNow();
         await redis.GetSubscriber().SubscribeAsync(RedisKeys.SessionRevokedChannel, (_, message) => Apply(message));
+        await redis.GetSubscriber().SubscribeAsync(RedisKeys.EverySessionEndedChannel, (_, message) => ApplyEverySessionEnded(message));
         // Read at once when either connection returns: the subscription, because messages may have been lost
         // while it was away; the interactive one, because the reads go through it. After a Redis restart the
         // subscription often returns first, the read it prompts fails, and the next retry came only up to
@@ -78,6 +95,12 @@ public sealed class RedisRevocationFeed(
             logger.LogWarning("Access tokens are refused (503) until the revoked sessions are loaded; retrying");
         }
         _ = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    public async Task<DateTimeOffset> PublishEverySessionEndedAsync(DateTimeOffset at)
+    {
+        var set = await EndEverySessionScript.EvaluateAsync(redis.GetDatabase(), [RedisKeys.EverySessionEnded], [at.ToUnixTimeSeconds()]);
+        return DateTimeOffset.FromUnixTimeSeconds(long.Parse((string)set!, NumberStyles.Integer, CultureInfo.InvariantCulture));
     }
 
     public void Dispose()
@@ -148,6 +171,7 @@ public sealed class RedisRevocationFeed(
                 count += entries.Length / 2;
                 _readAt[shard] = long.Parse((string)read[0]!, NumberStyles.Integer, CultureInfo.InvariantCulture);
             }
+            ApplyEverySessionEnded(await database.StringGetAsync(RedisKeys.EverySessionEnded));
             if (!revocations.IsComplete)
             {
                 logger.LogInformation("Loaded {Count} revoked sessions from Redis; access tokens are answered", count);
@@ -172,6 +196,14 @@ public sealed class RedisRevocationFeed(
     }
 
     private static TimeSpan Jittered(TimeSpan delay) => delay * (0.5 + Random.Shared.NextDouble() / 2);
+
+    private void ApplyEverySessionEnded(RedisValue seconds)
+    {
+        if (long.TryParse((string?)seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var at))
+        {
+            revocations.EndEverySession(DateTimeOffset.FromUnixTimeSeconds(at));
+        }
+    }
 
     private void Apply(RedisValue message)
     {

@@ -15,6 +15,7 @@ public sealed class SessionRevoker(
     ISessionStore sessions,
     IUserStore users,
     RevocationList revocations,
+    IRevocationFeed feed,
     IOptions<AuthOptions> options,
     TimeProvider time,
     UserApiMetrics metrics)
@@ -36,6 +37,38 @@ public sealed class SessionRevoker(
         var ended = await sessions.RevokeAllAsync(userId, exceptSessionId, cancellationToken);
         MarkRevoked(ended);
         return ended.Ids;
+    }
+
+    /// <summary>
+    /// Ends every session of every user (an emergency switch), without visiting them: the time is written to the
+    /// database first (it survives a Redis loss, and every instance reads it at start-up), then held here and sent
+    /// to the other instances, which refuse older access tokens by their <c>iat</c> and older sessions at refresh.
+    /// The time is rounded up to the whole second, because <c>iat</c> counts whole seconds: a token issued in the
+    /// same second before the switch must not pass. A login in the rest of that second is refused too. The shared
+    /// store may move the time later (its clock stamps refreshed tokens); the later time is then written too.
+    /// </summary>
+    public async Task<DateTimeOffset> RevokeEverySessionAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var at = DateTimeOffset.FromUnixTimeSeconds((now.ToUnixTimeMilliseconds() + 999) / 1000);
+        await users.EndEverySessionAsync(at.UtcDateTime, cancellationToken);
+        revocations.EndEverySession(at);
+        var shared = await feed.PublishEverySessionEndedAsync(at);
+        if (shared > at)
+        {
+            await users.EndEverySessionAsync(shared.UtcDateTime, cancellationToken);
+            revocations.EndEverySession(shared);
+        }
+        return shared;
+    }
+
+    /// <summary>Holds the end of every session the database recorded (at start-up: another instance may have recorded it while this one was away).</summary>
+    public async Task LoadEverySessionEndedAsync(CancellationToken cancellationToken)
+    {
+        if (await users.ReadEverySessionEndedAtAsync(cancellationToken) is { } at)
+        {
+            revocations.EndEverySession(new DateTimeOffset(at, TimeSpan.Zero));
+        }
     }
 
     /// <summary>

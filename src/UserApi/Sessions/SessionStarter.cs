@@ -9,7 +9,7 @@ namespace UserApi.Sessions;
 /// Starts a session (a login's refresh-token family) under <c>Auth.MaxSessionsPerUser</c>: the oldest sessions
 /// beyond it are ended, their access tokens refused everywhere.
 /// </summary>
-public sealed class SessionStarter(ISessionStore sessions, IUserStore users, SessionRevoker revoker, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class SessionStarter(ISessionStore sessions, IUserStore users, SessionRevoker revoker, RevocationList revocations, IOptions<AuthOptions> options, TimeProvider time)
 {
     /// <summary>
     /// Starts a session for a login that proved itself against the user as it was when <paramref name="cutoffAtCheck"/>
@@ -25,7 +25,7 @@ public sealed class SessionStarter(ISessionStore sessions, IUserStore users, Ses
         var now = time.GetUtcNow();
         var session = new Session(Ids.New(), userId, Ids.New(), null, now, now, now + options.Value.RefreshLifetime, ip, userAgent) { SecondFactor = secondFactor };
         revoker.MarkRevoked(await sessions.CreateAsync(session, options.Value.MaxSessionsPerUser, cancellationToken));
-        if (await users.ReadSessionCutoffAsync(userId, cancellationToken) != cutoffAtCheck)
+        if (await users.ReadSessionCutoffAsync(userId, cancellationToken) != cutoffAtCheck || revocations.EndedWithEverySession(now))
         {
             await revoker.RevokeAsync(userId, session.Id, cancellationToken);
             return null;

@@ -11,6 +11,7 @@ public static class TokenClaims
     public const string Role = "role";
     public const string SessionId = "sid";
     public const string TokenId = "jti";
+    public const string IssuedAt = "iat";
 
     /// <summary>How the user signed in (RFC 8176 §2): <c>pwd</c>, then <c>otp</c> when a second factor was proved.</summary>
     public const string AuthenticationMethods = "amr";

@@ -134,6 +134,23 @@ public sealed class CachedUserStore : IUserStore
     public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) =>
         _database.ReadCredentialsAsync(id, cancellationToken);
 
+    public async Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken)
+    {
+        await _database.SetRoleAsync(id, role, now, cancellationToken);
+        await _cleaner.InvalidateAsync(RedisKeys.UserById(id));
+    }
+
+    public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => _database.ReadAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) =>
+        _database.ListAsync(usernamePrefix, afterId, limit, cancellationToken);
+
+    public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => _database.RecordLoginAsync(id, at, cancellationToken);
+
+    public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => _database.EndEverySessionAsync(at, cancellationToken);
+
+    public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => _database.ReadEverySessionEndedAtAsync(cancellationToken);
+
     public async Task DeleteAsync(User user, CancellationToken cancellationToken)
     {
         await _database.DeleteAsync(user, cancellationToken);

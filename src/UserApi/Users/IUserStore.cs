@@ -36,4 +36,23 @@ public interface IUserStore
     /// past every cache: one indexed query, whether or not the account exists. Null when none matches.
     /// </summary>
     Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken);
+    /// <summary>The user as the database holds it now, past every cache, with <see cref="User.LastLoginAt"/>; null when there is none.</summary>
+    Task<User?> ReadAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Users whose normalised name starts with <paramref name="usernamePrefix"/> and whose id is above <paramref name="afterId"/>,
+    /// by id, at most <paramref name="limit"/>, as the database holds them (keyset paging: a page never shifts under inserts).
+    /// </summary>
+    Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken);
+
+    Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>Records a successful login's time; no cached row holds it, so nothing is evicted.</summary>
+    Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken);
+
+    /// <summary>Records, durably, that every session of every user started before <paramref name="at"/> is over; never moved back.</summary>
+    Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken);
+
+    /// <summary>The time <see cref="EndEverySessionAsync"/> last recorded; null: never.</summary>
+    Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken);
 }

@@ -101,6 +101,23 @@ public sealed class LocalUserCache : IUserStore
     public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) =>
         _inner.ReadCredentialsAsync(id, cancellationToken);
 
+    public async Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken)
+    {
+        await _inner.SetRoleAsync(id, role, now, cancellationToken);
+        await ChangedAsync(id, cancellationToken);
+    }
+
+    public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => _inner.ReadAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) =>
+        _inner.ListAsync(usernamePrefix, afterId, limit, cancellationToken);
+
+    public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => _inner.RecordLoginAsync(id, at, cancellationToken);
+
+    public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => _inner.EndEverySessionAsync(at, cancellationToken);
+
+    public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => _inner.ReadEverySessionEndedAtAsync(cancellationToken);
+
     private async Task ChangedAsync(long id, CancellationToken cancellationToken)
     {
         Evict(id);

@@ -69,6 +69,49 @@ public sealed class Migrations(SqlDialect dialect, ILogger<Migrations> logger)
                 changed_at DATETIME(6) NOT NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
             """),
+        new(4, "administration: last login, the audit log, the end of every session",
+            """
+            ALTER TABLE users ADD COLUMN last_login_at TEXT NULL;
+            CREATE TABLE audit_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                occurred_at TEXT NOT NULL,
+                type TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                actor_user_id INTEGER NULL,
+                subject_user_id INTEGER NULL,
+                session_id TEXT NULL,
+                client_ip TEXT NULL,
+                user_agent TEXT NULL,
+                request_id TEXT NULL
+            );
+            CREATE INDEX ix_audit_events_occurred_at ON audit_events (occurred_at);
+            CREATE INDEX ix_audit_events_subject ON audit_events (subject_user_id, id);
+            CREATE TABLE all_sessions_ended (
+                id INTEGER PRIMARY KEY,
+                ended_at TEXT NOT NULL
+            );
+            """,
+            """
+            ALTER TABLE users ADD COLUMN last_login_at DATETIME(6) NULL;
+            CREATE TABLE audit_events (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                occurred_at DATETIME(6) NOT NULL,
+                type VARCHAR(64) NOT NULL,
+                outcome VARCHAR(64) NOT NULL,
+                actor_user_id BIGINT NULL,
+                subject_user_id BIGINT NULL,
+                session_id VARCHAR(64) NULL,
+                client_ip VARCHAR(64) NULL,
+                user_agent VARCHAR(256) NULL,
+                request_id VARCHAR(128) NULL,
+                KEY ix_audit_events_occurred_at (occurred_at),
+                KEY ix_audit_events_subject (subject_user_id, id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            CREATE TABLE all_sessions_ended (
+                id INT NOT NULL PRIMARY KEY,
+                ended_at DATETIME(6) NOT NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+            """),
         new(5, "email on the account, recovery tokens and the mail outbox",
             """
             ALTER TABLE users ADD COLUMN email TEXT NULL;

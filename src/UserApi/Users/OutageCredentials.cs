@@ -97,6 +97,40 @@ public sealed class OutageCredentials : IUserStore
     public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) =>
         _inner.FindMailboxAsync(usernameNormalized, emailNormalized, cancellationToken);
 
+    public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => _inner.ReadAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) =>
+        _inner.ListAsync(usernamePrefix, afterId, limit, cancellationToken);
+
+    public Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken) =>
+        _inner.SetRoleAsync(id, role, now, cancellationToken);
+
+    /// <summary>A login's time is worth less than the login: while the database is down it is not recorded.</summary>
+    public async Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _inner.RecordLoginAsync(id, at, cancellationToken);
+        }
+        catch (DbException) when (LastKnown(id) is not null)
+        {
+        }
+    }
+
+    public async Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _inner.EndEverySessionAsync(at, cancellationToken);
+        }
+        finally
+        {
+            _credentials.Clear();
+        }
+    }
+
+    public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => _inner.ReadEverySessionEndedAtAsync(cancellationToken);
+
     private void Keep(long id, Credentials? credentials)
     {
         if (credentials is null)

@@ -10,7 +10,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         """
         SELECT id AS Id, username AS Username, username_normalized AS UsernameNormalized, role AS Role, disabled AS Disabled, created_at AS CreatedAt, updated_at AS UpdatedAt,
                password_changed_at AS PasswordChangedAt, sessions_ended_at AS SessionsEndedAt, kept_session_id AS KeptSessionId,
-               email AS Email, email_verified AS EmailVerified
+               email AS Email, email_verified AS EmailVerified, last_login_at AS LastLoginAt
         FROM users
         """;
 
@@ -146,6 +146,61 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         return row is null ? null : new Mailbox(row.UserId, row.Username, row.UsernameNormalized, row.Email, row.EmailVerified);
     }
 
+    public async Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => await FindByIdAsync(id, cancellationToken);
+
+    public async Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        // '!' escapes LIKE's wildcards on both databases (a backslash would need escaping again in MySQL's literals).
+        var pattern = usernamePrefix.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal)
+            .Replace("_", "!_", StringComparison.Ordinal) + "%";
+        var rows = await connection.QueryAsync<UserRow>(new CommandDefinition(
+            $"{SelectUser} WHERE id > @afterId AND username_normalized LIKE @pattern ESCAPE '!' ORDER BY id LIMIT @limit",
+            new { afterId, pattern, limit }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToUser())];
+    }
+
+    public async Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET role = @role, updated_at = @now WHERE id = @id", new { id, role, now }, cancellationToken: cancellationToken));
+    }
+
+    public async Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET last_login_at = @at WHERE id = @id", new { id, at }, cancellationToken: cancellationToken));
+    }
+
+    public async Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        const string MoveForward = "UPDATE all_sessions_ended SET ended_at = @at WHERE id = 1 AND ended_at < @at";
+        if (await connection.ExecuteAsync(new CommandDefinition(MoveForward, new { at }, cancellationToken: cancellationToken)) > 0)
+        {
+            return;
+        }
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO all_sessions_ended (id, ended_at) VALUES (1, @at)", new { at }, cancellationToken: cancellationToken));
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            // The row was there (later than at: nothing to do) or another instance inserted it meanwhile.
+            await connection.ExecuteAsync(new CommandDefinition(MoveForward, new { at }, cancellationToken: cancellationToken));
+        }
+    }
+
+    public async Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        return AsUtc(await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT ended_at FROM all_sessions_ended WHERE id = 1", cancellationToken: cancellationToken)));
+    }
+
     private static DateTime? AsUtc(DateTime? time) => time is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
 
     private sealed class MailboxRow
@@ -186,6 +241,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
         public string? KeptSessionId { get; init; }
         public string? Email { get; init; }
         public bool EmailVerified { get; init; }
+        public DateTime? LastLoginAt { get; init; }
 
         public User ToUser() => new(Id, Username, UsernameNormalized, Role, Disabled,
             DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc),
@@ -195,6 +251,7 @@ public sealed class SqlUserStore(SqlDialect dialect) : IUserStore
             KeptSessionId = KeptSessionId,
             Email = Email,
             EmailVerified = EmailVerified,
+            LastLoginAt = AsUtc(LastLoginAt),
         };
     }
 }

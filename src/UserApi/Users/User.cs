@@ -28,6 +28,12 @@ public sealed record User(
 
     /// <summary>Whether a mail sent to <see cref="Email"/> came back with its verification token.</summary>
     public bool EmailVerified { get; init; }
+    /// <summary>
+    /// The last successful login; read only where the database is read directly (<see cref="IUserStore.ReadAsync"/>,
+    /// <see cref="IUserStore.ListAsync"/>), never cached: every login writes it, and a cached row must not be evicted for that.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateTime? LastLoginAt { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public SessionCutoff Cutoff => new(SessionsEndedAt, KeptSessionId);

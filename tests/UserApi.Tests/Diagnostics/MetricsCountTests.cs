@@ -53,6 +53,8 @@ public sealed partial class MetricsCountTests : IDisposable
         Assert.Equal(0, Delta(before, after, "userapi_rate_limit_rejections_total", "limit", "registrations"));
         Assert.Equal(2, Delta(before, after, "http_server_request_duration_seconds_count", "http_route", "/user/login"));
         Assert.DoesNotContain("http_server_active_requests", after);
+        // The audit queue's depth is read at each scrape (its dropped-event count is QueuedAuditLogTests').
+        Assert.Matches(@"(?m)^userapi_audit_queue(\{[^}]*\})? \d", after);
     }
 
     private async Task<RunningService> StartAsync(string backend)

@@ -304,6 +304,30 @@ public abstract class MfaTests(UserApiFactory app)
     }
 
     [Fact]
+    public async Task AnAdministratorResetsTheFactorThroughTheAdminApi()
+    {
+        var user = await EnrolledUserAsync();
+        var adminName = ApiClient.NewUsername("admin");
+        Assert.Null((await app.Services.GetRequiredService<UserAdministration>().CreateAsync(adminName, ApiClient.Password, Roles.Admin, null, CancellationToken.None)).Failure);
+        var admin = await TokensAsync(await _client.LoginAsync(adminName));
+
+        // Not the user's own to remove without a code: only an admin may.
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Delete, $"/admin/users/{user.Id}/mfa", user.Tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"/admin/users/{user.Id}/mfa", admin.AccessToken)).StatusCode);
+
+        await (await _client.RefreshAsync(user.Tokens.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+        await TokensAsync(await _client.LoginAsync(user.Username));
+        await (await SendAsync(HttpMethod.Delete, $"/admin/users/{long.MaxValue}/mfa", admin.AccessToken)).AssertProblemAsync(HttpStatusCode.NotFound, "user_not_found");
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string accessToken)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = ApiClient.Bearer(accessToken);
+        return _client.SendAsync(request);
+    }
+
+    [Fact]
     public async Task EveryChangeOfTheFactorAndEveryRefusedCodeIsAudited()
     {
         var recorded = new RecordingAuditLog();

@@ -152,6 +152,81 @@ public sealed class TwoInstanceTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Polls until the token is refused; the bound is generous because this checks that it happens, not how fast.</summary>
+    /// <summary>An admin made with <c>user-api user add NAME --role admin</c> (the password on standard input), logged in on A.</summary>
+    private async Task<string> NewAdminAsync(HttpClient client, params (string Name, string Value)[] settings)
+    {
+        var username = ApiClient.NewUsername("admin");
+        var environment = Environment(ServiceProcess.FreePort());
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+        await using (var add = ServiceProcess.StartWithInput(["user", "add", username, "--role", "admin"], environment, _directory, ApiClient.Password + "\n"))
+        {
+            Assert.True(await add.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, add.Output);
+            Assert.DoesNotContain(ApiClient.Password, add.Output, StringComparison.Ordinal);
+        }
+        return (await (await client.LoginAsync(username)).AssertOkJsonAsync()).GetProperty("accessToken").GetString()!;
+    }
+
+    [Fact]
+    public async Task AnAdminsDisableOnOneInstanceRefusesTheUsersTokensOnBoth()
+    {
+        await using var instances = await StartTwoAsync();
+        var (clientA, clientB) = (instances.ClientA, instances.ClientB);
+        var admin = await NewAdminAsync(clientA);
+        var (id, _, tokens) = await clientB.NewSessionAsync("disabled");
+        await (await clientA.UserInfoAsync(tokens.AccessToken)).AssertOkJsonAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await clientB.UserInfoAsync("not-a-token");
+        }
+
+        var disable = new HttpRequestMessage(HttpMethod.Patch, $"/admin/users/{id}")
+        {
+            Headers = { Authorization = ApiClient.Bearer(admin) },
+            Content = new StringContent("""{"disabled":true}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        await (await clientA.SendAsync(disable)).AssertOkJsonAsync();
+
+        // A, which disabled, refuses at once; B as soon as the revocation arrives.
+        await (await clientA.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
+        output.WriteLine($"admin disable on A -> first 401 on B: {(await TimeUntilRejectedAsync(clientB, tokens.AccessToken)).TotalMilliseconds:F1} ms");
+        await (await clientB.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
+        await (await clientB.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+        await (await clientA.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+    }
+
+    [Fact]
+    public async Task RevokeAllOnOneInstanceRefusesEveryTokenOnBoth()
+    {
+        // Stores of this test's own: the switch ends every session there is.
+        await using var redis = await RedisServerProcess.StartAsync();
+        (string, string)[] own = [("UserApi__DataSource", PrivateRedisBackend.NewDatabase()), ("UserApi__CacheRedis__0__Host", redis.Host)];
+        await using var instances = await StartTwoAsync(own);
+        var (clientA, clientB) = (instances.ClientA, instances.ClientB);
+        var admin = await NewAdminAsync(clientA, own);
+        var (_, _, onA) = await clientA.NewSessionAsync("on-a");
+        var (_, _, onB) = await clientB.NewSessionAsync("on-b");
+        for (var i = 0; i < 20; i++)
+        {
+            await clientB.UserInfoAsync("not-a-token");
+        }
+
+        await (await clientA.SendWithTokenAsync(HttpMethod.Post, "/admin/sessions/revoke-all", admin)).AssertOkJsonAsync();
+
+        await (await clientA.UserInfoAsync(onA.AccessToken)).AssertInvalidTokenAsync("session_revoked");
+        await (await clientA.UserInfoAsync(onB.AccessToken)).AssertInvalidTokenAsync("session_revoked");
+        output.WriteLine($"revoke-all on A -> first 401 on B: {(await TimeUntilRejectedAsync(clientB, onB.AccessToken)).TotalMilliseconds:F1} ms");
+        await (await clientB.UserInfoAsync(onA.AccessToken)).AssertInvalidTokenAsync("session_revoked");
+        await (await clientB.SendWithTokenAsync(HttpMethod.Get, "/admin/users", admin)).AssertInvalidTokenAsync("session_revoked");
+        foreach (var tokens in new[] { onA, onB })
+        {
+            await (await clientA.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+            await (await clientB.RefreshAsync(tokens.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+        }
+    }
+
     private async Task<TimeSpan> TimeUntilRejectedAsync(HttpClient client, string accessToken)
     {
         var stopwatch = Stopwatch.StartNew();

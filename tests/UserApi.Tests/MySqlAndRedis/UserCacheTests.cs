@@ -364,6 +364,19 @@ public sealed class UserCacheTests : IAsyncLifetime
         public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => inner.ReadSessionCutoffAsync(id, cancellationToken);
 
         public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) => inner.ReadCredentialsAsync(id, cancellationToken);
+
+        public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => inner.ReadAsync(id, cancellationToken);
+
+        public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) =>
+            inner.ListAsync(usernamePrefix, afterId, limit, cancellationToken);
+
+        public Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken) => inner.SetRoleAsync(id, role, now, cancellationToken);
+
+        public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => inner.RecordLoginAsync(id, at, cancellationToken);
+
+        public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => inner.EndEverySessionAsync(at, cancellationToken);
+
+        public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => inner.ReadEverySessionEndedAtAsync(cancellationToken);
     }
 
     private sealed class MeterFactory : System.Diagnostics.Metrics.IMeterFactory

@@ -62,13 +62,42 @@ public sealed class UserCommandTests : IAsyncLifetime
         await (await _client.UserInfoAsync(tokens.AccessToken)).AssertInvalidTokenAsync("session_revoked");
     }
 
-    private async Task<string> RunAsync(string command, string username)
+    [Fact]
+    public async Task UserAddMakesAnAdminFromAPasswordOnStandardInputAndSetRoleDemotesIt()
     {
-        await using var cli = ServiceProcess.Start([command, username], Environment(), _directory);
+        var username = ApiClient.NewUsername("cli-admin");
+        var added = await RunAsync(["user", "add", username, "--role", "admin"], ApiClient.Password + "\n");
+        Assert.Contains("created with role admin", added);
+        Assert.DoesNotContain(ApiClient.Password, added, StringComparison.Ordinal);
+        var admin = (await (await _client.LoginAsync(username)).AssertOkJsonAsync()).GetProperty("accessToken").GetString()!;
+        await (await _client.SendWithTokenAsync(HttpMethod.Get, "/admin/users", admin)).AssertOkJsonAsync();
+
+        Assert.Contains("role user", await RunAsync(["user", "set-role", username, "user"]));
+        // The running server reads the role from the database on each admin request: the same token is now refused.
+        await (await _client.SendWithTokenAsync(HttpMethod.Get, "/admin/users", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Theory]
+    [InlineData("short", "admin")]
+    [InlineData("correct horse battery", "root")]
+    public async Task UserAddRefusesAWeakPasswordOrAnUnknownRoleAndCreatesNothing(string password, string role)
+    {
+        var username = ApiClient.NewUsername("cli-refused");
+        await using var cli = ServiceProcess.StartWithInput(["user", "add", username, "--role", role], Environment(), _directory, password + "\n");
+        Assert.Equal(1, await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(role == "admin" ? "password" : "role", cli.Output, StringComparison.Ordinal);
+        await (await _client.LoginAsync(username, password)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+    }
+
+    private async Task<string> RunAsync(string[] args, string? input = null)
+    {
+        await using var cli = input is null ? ServiceProcess.Start(args, Environment(), _directory) : ServiceProcess.StartWithInput(args, Environment(), _directory, input);
         var exitCode = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.True(exitCode == 0, $"exit code {exitCode}:\n{cli.Output}");
         return cli.Output;
     }
+
+    private Task<string> RunAsync(string command, string username) => RunAsync([command, username]);
 
     private static Dictionary<string, string> Environment() => new() { ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 }

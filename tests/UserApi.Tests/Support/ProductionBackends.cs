@@ -29,14 +29,20 @@ public sealed class MySqlRedisClusterBackend : UserApiFactory
     ];
 }
 
-/// <summary>Production mode against a Redis server of the test's own, which the test may stop.</summary>
-public sealed class PrivateRedisBackend(string redisHost) : UserApiFactory
+/// <summary>
+/// Production mode against a Redis server of the test's own, which the test may stop; with <paramref name="dataSource"/>,
+/// a database of its own too (what no other test may see: the end of every session).
+/// </summary>
+public sealed class PrivateRedisBackend(string redisHost, string? dataSource = null) : UserApiFactory
 {
     public override string BackendName => "mysql+private-redis";
 
+    /// <summary>A MariaDB database of the test's own, created on first use.</summary>
+    public static string NewDatabase() => $"{TestServers.MySql};Database={TestServers.DatabaseName}_{Guid.NewGuid():N}";
+
     protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings() =>
     [
-        new("DataSource", TestServers.MySqlDataSource),
+        new("DataSource", dataSource ?? TestServers.MySqlDataSource),
         new("CacheRedis:0:Host", redisHost),
     ];
 }

@@ -45,14 +45,19 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public const string MfaKeyVariable = "UserApi__Mfa__EncryptionKey";
 
+    /// <summary>A command of the service that reads its standard input (<c>user add</c>'s password): <paramref name="input"/>, then end of file.</summary>
+    public static ServiceProcess StartWithInput(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory, string input) =>
+        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args, environment, workingDirectory, input);
+
     /// <summary>Another built ASP.NET Core application, started the same way (the samples).</summary>
-    public static ServiceProcess Start(string assembly, IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory)
+    public static ServiceProcess Start(string assembly, IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory, string? input = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(assembly);
@@ -68,7 +73,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             start.Environment[name] = value;
         }
-        return new ServiceProcess(Process.Start(start)!);
+        var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+        return new ServiceProcess(process);
     }
 
     /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do.</summary>

@@ -163,5 +163,17 @@ public sealed class OutageCredentialsTests : IDisposable
         public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -22,6 +22,10 @@ public static class CommandRunner
           disable USERNAME   disable an account and end its sessions
           enable USERNAME    enable an account
           delete USERNAME    delete an account and end its sessions
+          user add USERNAME [--role ROLE]
+                             create an account; its password is read from standard input
+          user set-role USERNAME ROLE
+                             change an account's role (user, admin)
           help               print this text
 
         Configuration: the YAML file (-f), then UserApi__Section__Key environment variables, then --Section:Key=value.
@@ -34,7 +38,8 @@ public static class CommandRunner
     public static async Task<int> RunUserApiAsync(this WebApplication app, CommandLine commandLine)
     {
         var problems = ProblemsOf<ServiceOptions>(app.Services).Concat(ProblemsOf<AuthOptions>(app.Services))
-            .Concat(ProblemsOf<SecurityOptions>(app.Services)).Concat(ProblemsOf<IntrospectionOptions>(app.Services)).Concat(ProblemsOf<MfaOptions>(app.Services)).ToList();
+            .Concat(ProblemsOf<SecurityOptions>(app.Services)).Concat(ProblemsOf<IntrospectionOptions>(app.Services)).Concat(ProblemsOf<MfaOptions>(app.Services))
+            .Concat(ProblemsOf<AuditOptions>(app.Services)).ToList();
         if (problems.Count > 0)
         {
             return ReportConfigurationProblems(problems);
@@ -47,16 +52,19 @@ public static class CommandRunner
                 return await ThenDrainAsync(app, ImportCommand.RunAsync(app.Services, commandLine.Argument));
             case "disable" or "enable" or "delete":
                 return await ThenDrainAsync(app, UserCommand.RunAsync(app.Services, commandLine.Command, commandLine.Argument));
+            case "user":
+                return await ThenDrainAsync(app, UserCommand.RunUserAsync(app.Services, commandLine.Operands, commandLine.Role, Console.In));
         }
         await app.RunAsync();
         return 0;
     }
 
-    /// <summary>A command that wrote users exits without the server's stop: its pending cache invalidations are drained here.</summary>
+    /// <summary>A command that wrote users exits without the server's stop: its pending cache invalidations and audit events are written here.</summary>
     private static async Task<int> ThenDrainAsync(WebApplication app, Task<int> command)
     {
         var exitCode = await command;
         await app.Services.GetRequiredService<GracefulShutdown>().DrainCacheAsync();
+        await app.Services.GetRequiredService<Audit.QueuedAuditLog>().FlushAsync(CancellationToken.None);
         return exitCode;
     }
 
