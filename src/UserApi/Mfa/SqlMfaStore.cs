@@ -7,6 +7,10 @@ namespace UserApi.Mfa;
 /// <summary>The second factors on SQLite or MySQL through Dapper; parameterised SQL only, the same text for both.</summary>
 public sealed class SqlMfaStore(SqlDialect dialect) : IMfaStore
 {
+    // InnoDB's default (repeatable read) locks the gap a DELETE of a user's absent codes searched, and two users
+    // enrolling at once then deadlock on each other's INSERT; read committed takes no gap locks. (SQLite serialises.)
+    private const System.Data.IsolationLevel NoGapLocks = System.Data.IsolationLevel.ReadCommitted;
+
     public async Task<MfaRecord?> ReadAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = dialect.CreateConnection();
@@ -43,7 +47,7 @@ public sealed class SqlMfaStore(SqlDialect dialect) : IMfaStore
     {
         await using var connection = dialect.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(NoGapLocks, cancellationToken);
         var enabled = await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE user_mfa SET secret = pending_secret, pending_secret = NULL, enabled = 1, last_step = @step, updated_at = @now
@@ -86,7 +90,7 @@ public sealed class SqlMfaStore(SqlDialect dialect) : IMfaStore
     {
         await using var connection = dialect.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(NoGapLocks, cancellationToken);
         // Takes the row's lock, so that a concurrent disable cannot leave codes behind a factor that is off.
         var on = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE user_mfa SET enabled = 1 WHERE user_id = @userId AND enabled = 1", new { userId }, transaction, cancellationToken: cancellationToken));
@@ -103,7 +107,7 @@ public sealed class SqlMfaStore(SqlDialect dialect) : IMfaStore
     {
         await using var connection = dialect.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(NoGapLocks, cancellationToken);
         var wasOn = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM user_mfa WHERE user_id = @userId AND enabled = 1", new { userId }, transaction, cancellationToken: cancellationToken)) == 1;
         await connection.ExecuteAsync(new CommandDefinition(

@@ -38,7 +38,9 @@ public sealed class RecoveryTokens(SqlDialect dialect, MailOutbox outbox, MailTe
         {
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM recovery_tokens WHERE expires_at < @now", new { now }, cancellationToken: cancellationToken));
         }
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        // Read committed: InnoDB's repeatable read would lock the gap the DELETE searched, and two users' requests
+        // at once would deadlock on each other's INSERT.
+        await using (var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken))
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM recovery_tokens WHERE user_id = @userId AND purpose = @purpose",

@@ -39,15 +39,17 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// runs in Production, which refuses to start without it, and only the tests of that refusal are about it.
     /// </summary>
     public static ServiceProcess Start(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory) =>
-        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args,
-            new Dictionary<string, string>(environment) { [MfaKeyVariable] = environment.TryGetValue(MfaKeyVariable, out var key) ? key : UserApiFactory.MfaEncryptionKey },
-            workingDirectory);
+        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args, WithMfaKey(environment), workingDirectory);
+
+    /// <summary>The environment with a test <c>Mfa.EncryptionKey</c> unless it names one: outside Development the service needs it.</summary>
+    private static Dictionary<string, string> WithMfaKey(IDictionary<string, string> environment) =>
+        new(environment) { [MfaKeyVariable] = environment.TryGetValue(MfaKeyVariable, out var key) ? key : UserApiFactory.MfaEncryptionKey };
 
     public const string MfaKeyVariable = "UserApi__Mfa__EncryptionKey";
 
     /// <summary>A command of the service that reads its standard input (<c>user add</c>'s password): <paramref name="input"/>, then end of file.</summary>
     public static ServiceProcess StartWithInput(IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory, string input) =>
-        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args, environment, workingDirectory, input);
+        Start(Path.Combine(AppContext.BaseDirectory, "user-api.dll"), args, WithMfaKey(environment), workingDirectory, input);
 
     /// <summary>Another built ASP.NET Core application, started the same way (the samples).</summary>
     public static ServiceProcess Start(string assembly, IEnumerable<string> args, IDictionary<string, string> environment, string workingDirectory, string? input = null)
