@@ -26,6 +26,7 @@ public sealed class QueuedAuditLog : BackgroundService, IAuditLog
     private const int BatchSize = 500;
     private const int MaxUserAgentLength = 256;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(100);
 
     private readonly Channel<AuditRecord> _queue;
     private readonly AuditEventStore _store;
@@ -93,6 +94,12 @@ public sealed class QueuedAuditLog : BackgroundService, IAuditLog
             {
                 try
                 {
+                    if (_queue.Reader.Count < BatchSize)
+                    {
+                        // Lets a stream of events gather into one batch: written as they came, each commit held a
+                        // few events. Real time, not the injected clock: it paces the writer, it means nothing.
+                        await Task.Delay(GatherWindow, stoppingToken);
+                    }
                     await WriteBatchAsync(stoppingToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
