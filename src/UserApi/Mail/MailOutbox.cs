@@ -62,7 +62,7 @@ public sealed class MailOutbox(SqlDialect dialect, UserApiMetrics metrics)
             var won = await connection.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE mail_outbox SET claimed_by = @instance, lease_until = @leaseUntil
-                WHERE id = @id AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until <= @now)
+                WHERE id = @id AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
                 """,
                 new { id, instance, leaseUntil, now }, cancellationToken: cancellationToken));
             if (won != 1)
