@@ -40,12 +40,7 @@ public sealed class DevelopmentMfaKey(IHostEnvironment environment, ILogger<Deve
                 return existing;
             }
             var created = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, created);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            DevelopmentFiles.WritePrivate(path, created);
             return created;
         }
     }

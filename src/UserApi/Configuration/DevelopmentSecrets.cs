@@ -76,12 +76,7 @@ public sealed class DevelopmentSecrets(IHostEnvironment environment, ILogger<Dev
                 {
                     continue;
                 }
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, NewKeyPem(options.Algorithm));
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
+                DevelopmentFiles.WritePrivate(path, NewKeyPem(options.Algorithm));
             }
             logger.LogWarning("Auth.SigningKeys: generated a development {Algorithm} key for kid {Kid} at {Path}. Provide real keys before running outside Development.", options.Algorithm, entry.Kid, entry.Path);
         }
@@ -111,12 +106,7 @@ public sealed class DevelopmentSecrets(IHostEnvironment environment, ILogger<Dev
             }
 
             var created = new StoredSecrets(NewSecret(), NewSecret());
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, JsonSerializer.Serialize(created, ConfigurationJsonContext.Default.StoredSecrets));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            DevelopmentFiles.WritePrivate(path, JsonSerializer.Serialize(created, ConfigurationJsonContext.Default.StoredSecrets));
             return created;
         }
     }

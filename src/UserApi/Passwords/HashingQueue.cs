@@ -81,13 +81,11 @@ public sealed class HashingQueue : IDisposable
     public HashingAdmission Admit()
     {
         var admitted = Interlocked.Increment(ref _admitted);
-        var wait = ExpectedWait(ahead: admitted - 1, out var queued);
-        if (queued <= 0 || wait < _maxWait)
+        if (!Refused(ahead: admitted - 1, out var wait))
         {
             return new HashingAdmission(this, TimeSpan.Zero);
         }
         Interlocked.Decrement(ref _admitted);
-        _metrics?.HashingShed.Add(1);
         return new HashingAdmission(null, wait);
     }
 
@@ -95,9 +93,12 @@ public sealed class HashingQueue : IDisposable
     /// Whether a request arriving now would be refused, without admitting it (counted as shed when it would):
     /// a route can then refuse before it reads the request, at a fraction of the cost of a refused <see cref="Admit"/>.
     /// </summary>
-    public bool Refuses(out TimeSpan expectedWait)
+    public bool Refuses(out TimeSpan expectedWait) => Refused(ahead: Length, out expectedWait);
+
+    /// <summary>Whether a request with <paramref name="ahead"/> admitted requests before it waits too long; counted as shed when it does.</summary>
+    private bool Refused(int ahead, out TimeSpan expectedWait)
     {
-        expectedWait = ExpectedWait(ahead: Length, out var queued);
+        expectedWait = ExpectedWait(ahead, out var queued);
         if (queued <= 0 || expectedWait < _maxWait)
         {
             return false;
