@@ -85,7 +85,7 @@ public sealed class PasswordReset(
         await tokens.RevokeAsync(user.Id, MailKind.Reset, cancellationToken);
         // Whoever held the old password (or a session) holds nothing now: durably, through the row's cutoff.
         var ended = await revoker.RevokeAllAsync(user.Id, null, cancellationToken);
-        await throttle.ClearAsync(user.UsernameNormalized, cancellationToken);
+        await throttle.UnlockAsync(user.UsernameNormalized, cancellationToken);
         audit.Record(new AuditEvent(AuditEventTypes.PasswordReset, AuditEvent.Ok, user.Id, user.Id));
         logger.LogInformation("User {UserId} reset the password; {Count} sessions ended", user.Id, ended.Count);
         return user.Id;

@@ -77,13 +77,14 @@ public sealed class LoginThrottle(ILoginFailureStore store, IOptions<SecurityOpt
         await ReleaseIpAsync(attempt, cancellationToken);
     }
 
-    /// <summary>The account's password was replaced by its owner (a reset): its failed logins no longer lock it.</summary>
-    public Task ClearAsync(string account, CancellationToken cancellationToken) => store.ResetAsync(AccountKey(account), cancellationToken);
     /// <summary>Whether the account (by normalised username) is locked by its failed logins now.</summary>
     public async Task<bool> IsLockedAsync(string usernameNormalized, CancellationToken cancellationToken) =>
         Remaining(await store.GetAsync(AccountKey(usernameNormalized), cancellationToken), AccountPolicy, time.GetUtcNow()) > TimeSpan.Zero;
 
-    /// <summary>Forgets the account's failed logins (an operator's unlock); the client addresses' counts stay.</summary>
+    /// <summary>
+    /// Forgets the account's failed logins (an operator's unlock, or a reset of the password by its owner); the client
+    /// addresses' counts stay.
+    /// </summary>
     public Task UnlockAsync(string usernameNormalized, CancellationToken cancellationToken) =>
         store.ResetAsync(AccountKey(usernameNormalized), cancellationToken);
 
