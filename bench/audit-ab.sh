@@ -6,9 +6,9 @@
 #
 # Two servers of this tree (embedded mode, a SQLite file each), A with the audit log on, B with it off, on core 0;
 # wrk on core 1 (refresh: 64 connections, 8 s runs; login: 2 connections, 20 s runs). The two take turns, one run
-# each per scenario and round, after a warm-up round. A run's cost is the server process's user + system CPU time over it (the audit writer's included) divided
-# by the requests it answered: robust to the VM or a neighbour taking the core away, unlike req/s. Prints each run,
-# then the median of A over the median of B per scenario (the issue's target: within 5 %).
+# each per scenario and round, after a warm-up round. A run's cost is the server process's user + system CPU time over
+# it and until its core is idle again (the audit writer's backlog included) divided by the requests it answered:
+# robust to the VM or a neighbour taking the core away, unlike req/s. Prints each run, then the median of A over the median of B per scenario (the issue's target: within 5 %).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d /tmp/audit-ab.XXXXXX)
@@ -40,6 +40,8 @@ run() {
     # ends is a small share of a run's cost only if few are in flight and many are answered.
     login) out=$(connections=2 wrk_run 20 "http://127.0.0.1:$3" login.lua "$work/t$1.txt" /user/login username) ;;
   esac
+  # The run's events are still being written when wrk stops: their cost belongs to the run.
+  settle
   after=$(cpu "$2")
   req=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' <<<"$out")
   if [[ -z "$req" || "$req" == 0 ]]; then

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Text;
 using Dapper;
 using UserApi.Users;
 
@@ -8,41 +10,64 @@ public sealed class AuditEventStore(SqlDialect dialect)
 {
     private const string Columns = "occurred_at, type, outcome, actor_user_id, subject_user_id, session_id, client_ip, user_agent, request_id";
 
-    // Rows per INSERT statement: 9 parameters each stays far below SQLite's and MySQL's parameter limits.
-    private const int RowsPerStatement = 100;
-
     /// <summary>
-    /// Writes the batch in one transaction (one commit, one fsync) of multi-row INSERTs: a statement per event
-    /// cost a refresh about a third more server CPU in embedded mode (bench/RESULTS.md, the audit log's cost).
+    /// Writes the batch in one transaction (one commit, one fsync) through one command of
+    /// <see cref="SqlDialect.RowsPerInsert"/> rows, its parameters bound again for each group (SQLite keeps the
+    /// statement compiled between executions). Not Dapper here: its parameters are matched by name, in a list, so a
+    /// statement of hundreds of them cost more per event than the refresh that recorded it (bench/RESULTS.md, the
+    /// audit log's cost).
     /// </summary>
     public async Task AppendAsync(IReadOnlyList<AuditRecord> batch, CancellationToken cancellationToken)
     {
         await using var connection = dialect.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        for (var start = 0; start < batch.Count; start += RowsPerStatement)
+        var written = 0;
+        while (written < batch.Count)
         {
-            var rows = Math.Min(RowsPerStatement, batch.Count - start);
-            var parameters = new DynamicParameters();
-            var values = new System.Text.StringBuilder();
-            for (var i = 0; i < rows; i++)
+            var rows = Math.Min(dialect.RowsPerInsert, batch.Count - written);
+            await using var insert = InsertCommand(connection, transaction, rows);
+            for (; batch.Count - written >= rows; written += rows)
             {
-                var record = batch[start + i];
-                values.Append(i == 0 ? "" : ",").Append($"(@t{i}, @y{i}, @o{i}, @a{i}, @s{i}, @e{i}, @c{i}, @u{i}, @r{i})");
-                parameters.Add($"t{i}", record.OccurredAt);
-                parameters.Add($"y{i}", record.Type);
-                parameters.Add($"o{i}", record.Outcome);
-                parameters.Add($"a{i}", record.ActorUserId);
-                parameters.Add($"s{i}", record.SubjectUserId);
-                parameters.Add($"e{i}", record.SessionId);
-                parameters.Add($"c{i}", record.ClientIp);
-                parameters.Add($"u{i}", record.UserAgent);
-                parameters.Add($"r{i}", record.RequestId);
+                for (var i = 0; i < rows; i++)
+                {
+                    Bind(insert.Parameters, i * ColumnCount, batch[written + i]);
+                }
+                await insert.ExecuteNonQueryAsync(cancellationToken);
             }
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO audit_events ({Columns}) VALUES {values}", parameters, transaction, cancellationToken: cancellationToken));
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private const int ColumnCount = 9;
+
+    private static DbCommand InsertCommand(DbConnection connection, DbTransaction transaction, int rows)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var values = new StringBuilder();
+        for (var i = 0; i < rows * ColumnCount; i++)
+        {
+            values.Append(i % ColumnCount == 0 ? (i == 0 ? "(" : "),(") : ",").Append("@p").Append(i);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i;
+            command.Parameters.Add(parameter);
+        }
+        command.CommandText = $"INSERT INTO audit_events ({Columns}) VALUES {values})";
+        return command;
+    }
+
+    private static void Bind(DbParameterCollection parameters, int first, AuditRecord record)
+    {
+        parameters[first].Value = record.OccurredAt;
+        parameters[first + 1].Value = record.Type;
+        parameters[first + 2].Value = record.Outcome;
+        parameters[first + 3].Value = (object?)record.ActorUserId ?? DBNull.Value;
+        parameters[first + 4].Value = (object?)record.SubjectUserId ?? DBNull.Value;
+        parameters[first + 5].Value = (object?)record.SessionId ?? DBNull.Value;
+        parameters[first + 6].Value = (object?)record.ClientIp ?? DBNull.Value;
+        parameters[first + 7].Value = (object?)record.UserAgent ?? DBNull.Value;
+        parameters[first + 8].Value = (object?)record.RequestId ?? DBNull.Value;
     }
 
     public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
