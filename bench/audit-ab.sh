@@ -2,13 +2,17 @@
 # The audit log's cost: server CPU per POST /user/refresh and per POST /user/login with Audit.Enabled true and
 # false, the same build side by side (as bench/refresh-ab.sh compares two builds):
 #
-#   bench/audit-ab.sh [ROUNDS]    (default 4 rounds)
+#   bench/audit-ab.sh [ROUNDS]                       (default 4 rounds; embedded mode)
+#   AB_MODE=mysql-redis bench/audit-ab.sh [ROUNDS]   (production mode: MariaDB and Redis)
 #
-# Two servers of this tree (embedded mode, a SQLite file each), A with the audit log on, B with it off, on core 0;
+# Two servers of this tree, A with the audit log on, B with it off, on core 0: embedded (a SQLite file each) or, with
+# AB_MODE=mysql-redis, over one MariaDB (a database each) and a Redis each, started here on core 1 (as bench/run.sh
+# does) and counted in a run's cost: the database's share of writing the events is part of what auditing costs.
 # wrk on core 1 (refresh: 64 connections, 8 s runs; login: 2 connections, 20 s runs). The two take turns, one run
 # each per scenario and round, after a warm-up round. A run's cost is the server process's user + system CPU time over
 # it and until its core is idle again (the audit writer's backlog included) divided by the requests it answered:
-# robust to the VM or a neighbour taking the core away, unlike req/s. Prints each run, then the median of A over the median of B per scenario (the issue's target: within 5 %).
+# robust to the VM or a neighbour taking the core away, unlike req/s. Prints each run, then the median of A over the
+# median of B per scenario (the issue's target: within 5 %).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d /tmp/audit-ab.XXXXXX)
@@ -16,19 +20,36 @@ server_core=0 client_core=1 connections=64
 [[ $(nproc) -lt 2 ]] && client_core=0
 source "$root/scripts/lib/servers.sh"
 source "$root/bench/lib/servers.sh"
-pa="" pb=""
-trap 'kill $pa $pb 2>/dev/null; rm -rf $work' EXIT
+mode=${AB_MODE:-embedded}
+mysql_port=${AB_MYSQL_PORT:-18316} redis_port=${AB_REDIS_PORT:-18379}
+pa="" pb="" pids=()
+trap 'kill $pa $pb 2>/dev/null; stop_servers; rm -rf $work' EXIT
 dotnet publish "$root/src/UserApi/UserApi.csproj" -c Release -o "$work/app" >/dev/null
 dotnet publish "$root/bench/Tools/Tools.csproj" -c Release -o "$work/tools" >/dev/null
 export ASPNETCORE_ENVIRONMENT=Production
-start_server a 18311 /healthz dotnet "$work/app/user-api.dll" --Port=18311 "--DataSource=sqlite:$work/a.db" --Audit:Enabled=true "${userapi_args[@]}"; pa=$server_pid
-start_server b 18312 /healthz dotnet "$work/app/user-api.dll" --Port=18312 "--DataSource=sqlite:$work/b.db" --Audit:Enabled=false "${userapi_args[@]}"; pb=$server_pid
+case $mode in
+  embedded) stores_a=("--DataSource=sqlite:$work/a.db") stores_b=("--DataSource=sqlite:$work/b.db") ;;
+  mysql-redis)
+    ensure_servers_installed
+    start_mariadb; start_redis; start_redis $((redis_port + 1))
+    for pid in "${pids[@]}"; do taskset -a -p -c "$client_core" "$pid" >/dev/null; done
+    mysql="Server=127.0.0.1;Port=$mysql_port;User ID=userapi;Password=userapi"
+    stores_a=("--DataSource=$mysql;Database=audit_a" "--CacheRedis:0:Host=127.0.0.1:$redis_port")
+    stores_b=("--DataSource=$mysql;Database=audit_b" "--CacheRedis:0:Host=127.0.0.1:$((redis_port + 1))") ;;
+  *) log "AB_MODE: embedded or mysql-redis, not $mode"; exit 2 ;;
+esac
+start_server a 18311 /readyz dotnet "$work/app/user-api.dll" --Port=18311 "${stores_a[@]}" --Audit:Enabled=true "${userapi_args[@]}"; pa=$server_pid
+start_server b 18312 /readyz dotnet "$work/app/user-api.dll" --Port=18312 "${stores_b[@]}" --Audit:Enabled=false "${userapi_args[@]}"; pb=$server_pid
 rounds=${1:-4}
 n=$((connections * (rounds + 2)))
 dotnet "$work/tools/bench-tools.dll" tokens http://127.0.0.1:18311 $n "$work/ta.txt" >/dev/null
 dotnet "$work/tools/bench-tools.dll" tokens http://127.0.0.1:18312 $n "$work/tb.txt" >/dev/null
 split -l $connections -d -a 2 "$work/ta.txt" "$work/ca-"; split -l $connections -d -a 2 "$work/tb.txt" "$work/cb-"
-cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# cpu PID: the CPU time, in clock ticks, of the server and of the stores it shares (none in embedded mode).
+cpu() {
+  local pid
+  for pid in "$1" "${pids[@]}"; do sed 's/^.*) //' "/proc/$pid/stat"; done | awk '{t += $12 + $13} END {print t}'
+}
 i=0
 # run X PID PORT SCENARIO: prints "X SCENARIO <us per request> <requests>" and appends it to the results.
 run() {

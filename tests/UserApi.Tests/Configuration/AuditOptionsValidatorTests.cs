@@ -1,0 +1,21 @@
+using UserApi.Configuration;
+
+namespace UserApi.Tests.Configuration;
+
+/// <summary>The <c>Audit</c> section's start-up checks: a line naming each key out of range, none for the defaults.</summary>
+public sealed class AuditOptionsValidatorTests
+{
+    [Fact]
+    public void TheDefaultsPass() => Assert.True(new AuditOptionsValidator().Validate(null, new AuditOptions()).Succeeded);
+
+    [Fact]
+    public void EachKeyOutOfRangeIsNamed()
+    {
+        var result = new AuditOptionsValidator().Validate(null, new AuditOptions { RetentionDays = 0, QueueCapacity = -1 });
+
+        Assert.True(result.Failed);
+        Assert.Collection(result.Failures!,
+            line => Assert.StartsWith("Audit.RetentionDays is 0", line),
+            line => Assert.StartsWith("Audit.QueueCapacity is -1", line));
+    }
+}
