@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using System.Reflection;
+
 namespace UserApi.Audit;
 
 /// <summary>
@@ -41,6 +44,10 @@ public static class AuditEventTypes
     public const string MfaReset = "mfa.reset";
     public const string RecoveryCodesReplaced = "mfa.recovery_codes_replaced";
     public const string MfaChallengeFailed = "mfa.challenge_failed";
+
+    /// <summary>Every type above: what <c>Audit.ExcludedTypes</c> may name.</summary>
+    public static readonly FrozenSet<string> All = typeof(AuditEventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(field => field.IsLiteral).Select(field => (string)field.GetRawConstantValue()!).ToFrozenSet(StringComparer.Ordinal);
 }
 
 /// <summary>Where use cases report audit events. Recording never waits on storage and never fails the request.</summary>

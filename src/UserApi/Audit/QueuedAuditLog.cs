@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,7 @@ public sealed class QueuedAuditLog : BackgroundService, IAuditLog
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(100);
 
+    private readonly FrozenSet<string> _excludedTypes;
     private readonly Channel<AuditRecord> _queue;
     private readonly AuditEventStore _store;
     private readonly HttpContextAccessor _requests;
@@ -48,6 +50,7 @@ public sealed class QueuedAuditLog : BackgroundService, IAuditLog
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _excludedTypes = options.Value.ExcludedTypes.ToFrozenSet(StringComparer.Ordinal);
         _queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             SingleReader = false,
@@ -61,6 +64,10 @@ public sealed class QueuedAuditLog : BackgroundService, IAuditLog
 
     public void Record(AuditEvent auditEvent)
     {
+        if (_excludedTypes.Contains(auditEvent.Type))
+        {
+            return;
+        }
         var request = _requests.HttpContext;
         var agent = request?.Request.Headers.UserAgent.ToString();
         var record = new AuditRecord(0, _time.GetUtcNow().UtcDateTime, auditEvent.Type, auditEvent.Outcome, auditEvent.ActorUserId, auditEvent.SubjectUserId,

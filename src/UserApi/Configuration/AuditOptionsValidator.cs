@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using UserApi.Audit;
 
 namespace UserApi.Configuration;
 
@@ -15,6 +16,10 @@ public sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
         if (options.QueueCapacity < 1)
         {
             problems.Add($"Audit.QueueCapacity is {options.QueueCapacity}: it must be at least 1 (default 10000).");
+        }
+        foreach (var type in options.ExcludedTypes.Where(type => !AuditEventTypes.All.Contains(type)))
+        {
+            problems.Add($"Audit.ExcludedTypes names \"{type}\", which is not an audit event type (one of: {string.Join(", ", AuditEventTypes.All.Order())}).");
         }
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }

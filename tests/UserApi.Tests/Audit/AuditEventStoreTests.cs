@@ -20,11 +20,12 @@ public abstract class AuditEventStoreContract
         var dialect = SqlDialect.For(DataSource);
         await new Migrations(dialect, NullLogger<Migrations>.Instance).ApplyAsync(CancellationToken.None);
         var store = new AuditEventStore(dialect);
-        // A type of this run's own: the MariaDB database is shared with the other tests.
+        // A type of this run's own and user ids no account has: the MariaDB database is shared with the other tests,
+        // whose users' audit trails must not see these events.
         var type = "test." + Guid.NewGuid().ToString("N")[..12];
         var start = new DateTime(2026, 12, 3, 12, 0, 0, DateTimeKind.Utc);
         var batch = Enumerable.Range(0, 250).Select(i => new AuditRecord(0, start.AddMilliseconds(i), type, i % 2 == 0 ? AuditEvent.Ok : "invalid_credentials",
-            i % 3 == 0 ? null : i, 10_000 + i, i % 5 == 0 ? null : $"session-{i}", i % 7 == 0 ? null : "192.0.2.1", i % 4 == 0 ? null : "agent/1.0",
+            i % 3 == 0 ? null : -1 - i, -10_000 - i, i % 5 == 0 ? null : $"session-{i}", i % 7 == 0 ? null : "192.0.2.1", i % 4 == 0 ? null : "agent/1.0",
             $"request-{i}")).ToList();
 
         await store.AppendAsync(batch, CancellationToken.None);

@@ -41,7 +41,8 @@ public sealed class QueuedAuditLogTests : IAsyncLifetime
         }
     }
 
-    private QueuedAuditLog NewLog(int capacity) => new(_store, new HttpContextAccessor(), Options.Create(new AuditOptions { QueueCapacity = capacity }), _time,
+    private QueuedAuditLog NewLog(int capacity, params string[] excludedTypes) => new(_store, new HttpContextAccessor(),
+        Options.Create(new AuditOptions { QueueCapacity = capacity, ExcludedTypes = [.. excludedTypes] }), _time,
         new UserApiMetrics(_meters.GetRequiredService<IMeterFactory>()), _logger);
 
     private Task<IReadOnlyList<AuditRecord>> StoredAsync() => _store.QueryAsync(new AuditQuery(null, null, null, null, null, 100), CancellationToken.None);
@@ -89,6 +90,20 @@ public sealed class QueuedAuditLogTests : IAsyncLifetime
         var stored = await _store.QueryAsync(new AuditQuery(7, AuditEventTypes.Refresh, null, null, null, 1000), CancellationToken.None);
         Assert.Equal(700, stored.Count);
         Assert.All(stored, e => Assert.Null(e.ClientIp));
+    }
+
+    [Fact]
+    public async Task AnExcludedTypeIsNeitherQueuedNorCountedAsDropped()
+    {
+        var log = NewLog(capacity: 1, AuditEventTypes.Refresh);
+
+        log.Record(new AuditEvent(AuditEventTypes.Refresh, AuditEvent.Ok, 3, 3, "s"));
+        log.Record(new AuditEvent(AuditEventTypes.LoginSucceeded, AuditEvent.Ok, 3, 3, "s"));
+
+        Assert.Equal(1, log.Depth);
+        Assert.Equal(0, _logger.Warnings);
+        await log.FlushAsync(CancellationToken.None);
+        Assert.Equal([AuditEventTypes.LoginSucceeded], (await StoredAsync()).Select(e => e.Type));
     }
 
     [Fact]

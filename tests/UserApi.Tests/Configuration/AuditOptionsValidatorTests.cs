@@ -1,3 +1,4 @@
+using UserApi.Audit;
 using UserApi.Configuration;
 
 namespace UserApi.Tests.Configuration;
@@ -17,5 +18,16 @@ public sealed class AuditOptionsValidatorTests
         Assert.Collection(result.Failures!,
             line => Assert.StartsWith("Audit.RetentionDays is 0", line),
             line => Assert.StartsWith("Audit.QueueCapacity is -1", line));
+    }
+
+    [Fact]
+    public void AnExcludedTypeMustBeAnEventType()
+    {
+        var validator = new AuditOptionsValidator();
+
+        Assert.True(validator.Validate(null, new AuditOptions { ExcludedTypes = [AuditEventTypes.Refresh, AuditEventTypes.LoginFailed] }).Succeeded);
+        var result = validator.Validate(null, new AuditOptions { ExcludedTypes = [AuditEventTypes.Refresh, "Refresh"] });
+        Assert.True(result.Failed);
+        Assert.StartsWith("Audit.ExcludedTypes names \"Refresh\", which is not an audit event type (one of: ", Assert.Single(result.Failures!));
     }
 }

@@ -221,6 +221,20 @@ public abstract class AuditTests(UserApiFactory app)
     }
 
     [Fact]
+    public async Task AnExcludedTypeIsNotRecordedAndTheOthersAre()
+    {
+        using var quiet = app.WithSettings(("Audit:ExcludedTypes:0", AuditEventTypes.Refresh));
+        var client = quiet.CreateClient();
+        var (id, _, tokens) = await client.NewSessionAsync("quiet");
+        Assert.Equal(HttpStatusCode.OK, (await client.RefreshAsync(tokens.RefreshToken)).StatusCode);
+        await quiet.Services.GetRequiredService<QueuedAuditLog>().FlushAsync(CancellationToken.None);
+
+        var events = await quiet.Services.GetRequiredService<AuditEventStore>().QueryAsync(new AuditQuery(id, null, null, null, null, 10), CancellationToken.None);
+        Assert.Contains(events, e => e.Type == AuditEventTypes.LoginSucceeded);
+        Assert.DoesNotContain(events, e => e.Type == AuditEventTypes.Refresh);
+    }
+
+    [Fact]
     public async Task WithAuditingOffNothingIsRecorded()
     {
         using var off = app.WithSettings(("Audit:Enabled", "false"));
