@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using UserApi.Audit;
+using UserApi.Configuration;
 
-namespace UserApi.Configuration;
+namespace UserApi.Audit;
 
 /// <summary>Start-up checks of the <c>Audit</c> section, a line per problem.</summary>
 public sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>

@@ -1,7 +1,7 @@
 using UserApi.Audit;
 using UserApi.Configuration;
 
-namespace UserApi.Tests.Configuration;
+namespace UserApi.Tests.Audit;
 
 /// <summary>The <c>Audit</c> section's start-up checks: a line naming each key out of range, none for the defaults.</summary>
 public sealed class AuditOptionsValidatorTests
