@@ -218,8 +218,8 @@ public sealed class UserAdministration(
         return at;
     }
 
-    private async Task<Session[]> LiveSessionsAsync(long id, CancellationToken cancellationToken) =>
-        [.. (await sessions.ListAsync(id, time.GetUtcNow(), cancellationToken)).Where(s => !revocations.EndedWithEverySession(s.CreatedAt))];
+    private Task<Session[]> LiveSessionsAsync(long id, CancellationToken cancellationToken) =>
+        sessions.ListLiveAsync(revocations, id, time.GetUtcNow(), cancellationToken);
 
     private async Task<AdministeredUser> DescribeAsync(User user, CancellationToken cancellationToken) =>
         new(user, await throttle.IsLockedAsync(user.UsernameNormalized, cancellationToken), (await LiveSessionsAsync(user.Id, cancellationToken)).Length);

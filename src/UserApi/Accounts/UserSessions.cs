@@ -4,7 +4,7 @@ using UserApi.Sessions;
 namespace UserApi.Accounts;
 
 /// <summary>A user's view of their sessions: list them, end one of their own, log out here or everywhere.</summary>
-public sealed class UserSessions(ISessionStore sessions, SessionRevoker revoker, IAuditLog audit, TimeProvider time)
+public sealed class UserSessions(ISessionStore sessions, RevocationList revocations, SessionRevoker revoker, IAuditLog audit, TimeProvider time)
 {
     /// <summary>Ends the caller's session; idempotent (a repeated call, or one racing a refresh, still ends it).</summary>
     public async Task LogoutAsync(long userId, string sessionId, CancellationToken cancellationToken)
@@ -20,8 +20,8 @@ public sealed class UserSessions(ISessionStore sessions, SessionRevoker revoker,
         audit.Record(new AuditEvent(AuditEventTypes.LogoutAll, AuditEvent.Ok, userId, userId, sessionId));
     }
 
-    public Task<IReadOnlyList<Session>> ListAsync(long userId, CancellationToken cancellationToken) =>
-        sessions.ListAsync(userId, time.GetUtcNow(), cancellationToken);
+    public Task<Session[]> ListAsync(long userId, CancellationToken cancellationToken) =>
+        sessions.ListLiveAsync(revocations, userId, time.GetUtcNow(), cancellationToken);
 
     /// <summary>Ends one of the user's own sessions; another user's session id is simply not found.</summary>
     public async Task<Result<string>> EndAsync(long userId, string sessionId, CancellationToken cancellationToken)

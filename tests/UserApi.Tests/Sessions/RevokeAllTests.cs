@@ -46,6 +46,9 @@ public abstract class RevokeAllTests
         var client = app.CreateClient();
         var (adminId, adminName, admin) = await NewAdminAsync(app, client);
         var (aliceId, alice, aliceTokens) = await client.NewSessionAsync("alice");
+        // A second session of Alice's that no one presents after the switch: refusing a token ends its session in the
+        // store, this one stays there, ended by the switch alone.
+        Assert.Equal(HttpStatusCode.OK, (await client.LoginAsync(alice)).StatusCode);
         var (_, _, bobTokens) = await client.NewSessionAsync("bob");
         var refreshed = (await (await client.RefreshAsync(bobTokens.RefreshToken)).Content.ReadFromJsonAsync<IssuedTokens>())!;
 
@@ -63,6 +66,9 @@ public abstract class RevokeAllTests
         app.Time.Advance(endedAt - app.Time.GetUtcNow() + TimeSpan.FromSeconds(1));
         var again = (await (await client.LoginAsync(alice)).Content.ReadFromJsonAsync<IssuedTokens>())!;
         await (await client.UserInfoAsync(again.AccessToken)).AssertOkJsonAsync();
+        // Alice's own list shows only the session that works: those before the switch are over.
+        var own = await (await client.SendWithTokenAsync(HttpMethod.Get, "/user/sessions", again.AccessToken)).AssertOkJsonAsync();
+        Assert.Single(own.GetProperty("sessions").EnumerateArray());
 
         // The old sessions are gone from the admin's view, and the switch is in the audit log with its admin.
         var newAdmin = (await (await client.LoginAsync(adminName)).Content.ReadFromJsonAsync<IssuedTokens>())!;
