@@ -30,9 +30,14 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
         string? role = null;
         var operands = new List<string>();
         var rest = new List<string>();
+        var valueExpected = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
+            // `--Key value` is configuration too: the word after a switch without '=' is its value, never a command
+            // or a command's operand.
+            var valueOfSwitch = valueExpected;
+            valueExpected = false;
             if (arg is "-f" or "--f" && i + 1 < args.Length)
             {
                 file = args[++i];
@@ -41,7 +46,7 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
             {
                 file = arg[3..];
             }
-            else if (command is null && rest.Count == 0 && Commands.Contains(arg))
+            else if (command is null && !valueOfSwitch && Commands.Contains(arg))
             {
                 command = arg;
             }
@@ -53,19 +58,22 @@ public sealed record CommandLine(string ConfigFile, bool ConfigFileGiven, string
             {
                 role = args[++i];
             }
-            else if (command == "user" && !arg.StartsWith('-'))
+            else if (command == "user" && !valueOfSwitch && !arg.StartsWith('-'))
             {
                 operands.Add(arg);
             }
-            else if (command is "import" or "disable" or "enable" or "delete" && argument is null && (!arg.StartsWith('-') || arg == "-"))
+            else if (command is "import" or "disable" or "enable" or "delete" && argument is null && !valueOfSwitch && (!arg.StartsWith('-') || arg == "-"))
             {
                 argument = arg;
             }
             else
             {
                 rest.Add(arg);
+                valueExpected = !valueOfSwitch && IsSwitchWithoutValue(arg);
             }
         }
         return new CommandLine(file ?? DefaultConfigFile, file is not null, command, [.. rest]) { Argument = argument, Operands = operands, Role = role };
     }
+
+    private static bool IsSwitchWithoutValue(string arg) => arg.StartsWith('-') && arg.Length > 1 && !arg.Contains('=');
 }

@@ -379,6 +379,10 @@ public sealed class ConfigurationLoadingTests
     [InlineData(new[] { "-f=conf.yaml", "--Port=9000" }, "conf.yaml", true, null)]
     [InlineData(new[] { "migrate", "-f", "x.yaml" }, "x.yaml", true, "migrate")]
     [InlineData(new string[0], "etc/user-api.yaml", false, null)]
+    // A command after configuration is still the command; the value of a `--Key value` pair never is.
+    [InlineData(new[] { "--Port=1", "migrate" }, "etc/user-api.yaml", false, "migrate")]
+    [InlineData(new[] { "--Port", "1", "migrate" }, "etc/user-api.yaml", false, "migrate")]
+    [InlineData(new[] { "--Name", "migrate" }, "etc/user-api.yaml", false, null)]
     public void TheCommandLineIsParsedAsGoZerosIs(string[] args, string file, bool given, string? command)
     {
         var commandLine = CommandLine.Parse(args);
