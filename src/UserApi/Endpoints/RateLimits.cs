@@ -49,7 +49,9 @@ public static class RateLimits
                     var limit = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
                     metrics.RateLimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
                     var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : Window;
-                    return new ValueTask(Problems.From(Failure.TooManyRequests(wait), context).ExecuteAsync(context));
+                    var failure = Failure.TooManyRequests(wait);
+                    OutcomeCounting.Count(context, failure.Code);
+                    return new ValueTask(Problems.From(failure, context).ExecuteAsync(context));
                 };
             });
         return services;

@@ -75,8 +75,14 @@ public sealed class RateLimitTests(EmbeddedBackend app) : IClassFixture<Embedded
         await (await RegisterAsync(ApiClient.NewUsername())).AssertOkJsonAsync();
         await (await RegisterAsync(ApiClient.NewUsername())).AssertOkJsonAsync();
 
+        await client.GetAsync("/metrics");
         var refused = ApiClient.NewUsername();
         Assert.Equal(60, await AssertRateLimitedAsync(await RegisterAsync(refused)));
+        // The refusal is one of the route's outcomes, as those its endpoint answers are.
+        static bool Counted(string text) => text.Split('\n').Any(line =>
+            line.StartsWith("userapi_registrations_total{", StringComparison.Ordinal) && line.Contains("outcome=\"rate_limited\""));
+        Assert.True(Counted(await Poll.UntilAsync(() => client.GetStringAsync("/metrics"), Counted, TimeSpan.FromSeconds(30))),
+            "The refused registration is counted with the outcome rate_limited.");
 
         app.Time.Advance(TimeSpan.FromMinutes(1));
         await (await RegisterAsync(refused)).AssertOkJsonAsync();
