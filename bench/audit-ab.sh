@@ -4,6 +4,8 @@
 #
 #   bench/audit-ab.sh [ROUNDS]                       (default 4 rounds; embedded mode)
 #   AB_MODE=mysql-redis bench/audit-ab.sh [ROUNDS]   (production mode: MariaDB and Redis)
+#   AB_ARGS_A="--Audit:ExcludedTypes:0=refresh" bench/audit-ab.sh [ROUNDS]   (A with extra server arguments)
+#   AB_SCENARIOS=refresh AB_WARMUP=3 bench/audit-ab.sh 8   (refresh only; three warm-up rounds, not counted)
 #
 # Two servers of this tree, A with the audit log on, B with it off, on core 0: embedded (a SQLite file each) or, with
 # AB_MODE=mysql-redis, over one MariaDB (a database each) and a Redis each, started here on core 1 (as bench/run.sh
@@ -38,10 +40,11 @@ case $mode in
     stores_b=("--DataSource=$mysql;Database=audit_b" "--CacheRedis:0:Host=127.0.0.1:$((redis_port + 1))") ;;
   *) log "AB_MODE: embedded or mysql-redis, not $mode"; exit 2 ;;
 esac
-start_server a 18311 /readyz dotnet "$work/app/user-api.dll" --Port=18311 "${stores_a[@]}" --Audit:Enabled=true "${userapi_args[@]}"; pa=$server_pid
+read -r -a args_a <<<"${AB_ARGS_A:-}"
+start_server a 18311 /readyz dotnet "$work/app/user-api.dll" --Port=18311 "${stores_a[@]}" --Audit:Enabled=true "${args_a[@]}" "${userapi_args[@]}"; pa=$server_pid
 start_server b 18312 /readyz dotnet "$work/app/user-api.dll" --Port=18312 "${stores_b[@]}" --Audit:Enabled=false "${userapi_args[@]}"; pb=$server_pid
-rounds=${1:-4}
-n=$((connections * (rounds + 2)))
+rounds=${1:-4} warmups=${AB_WARMUP:-1} scenarios=${AB_SCENARIOS:-refresh login}
+n=$((connections * (rounds + warmups + 1)))
 dotnet "$work/tools/bench-tools.dll" tokens http://127.0.0.1:18311 $n "$work/ta.txt" >/dev/null
 dotnet "$work/tools/bench-tools.dll" tokens http://127.0.0.1:18312 $n "$work/tb.txt" >/dev/null
 split -l $connections -d -a 2 "$work/ta.txt" "$work/ca-"; split -l $connections -d -a 2 "$work/tb.txt" "$work/cb-"
@@ -54,6 +57,8 @@ i=0
 # run X PID PORT SCENARIO: prints "X SCENARIO <us per request> <requests>" and appends it to the results.
 run() {
   local before after out req
+  # The server's previous run (a login run's hashes still in flight) is over before this one is counted.
+  settle
   before=$(cpu "$2")
   case $4 in
     refresh) out=$(wrk_run 8 "http://127.0.0.1:$3" refresh.lua "$(printf "%s/c%s-%02d" "$work" "$1" $i)" /user/refresh 1) ;;
@@ -72,14 +77,15 @@ run() {
   awk -v x="$1" -v s="$4" -v t=$((after - before)) -v r="$req" 'BEGIN{printf "%s %s %.2f %d\n", x, s, t*10000/r, r}' | tee -a "$work/results"
 }
 round() {
-  run a "$pa" 18311 refresh; run b "$pb" 18312 refresh
-  run b "$pb" 18312 login; run a "$pa" 18311 login
+  [[ " $scenarios " == *" refresh "* ]] && { run a "$pa" 18311 refresh; run b "$pb" 18312 refresh; }
+  [[ " $scenarios " == *" login "* ]] && { run b "$pb" 18312 login; run a "$pa" 18311 login; }
   i=$((i + 1))
 }
 echo "build scenario us/request requests (a: Audit.Enabled=true, b: false)"
-round; : >"$work/results"   # warm-up
+for ((k = 0; k < warmups; k++)); do round; done
+: >"$work/results"
 for ((k = 0; k < rounds; k++)); do round; done
 median() { grep "^$1 $2 " "$work/results" | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-for s in refresh login; do
+for s in $scenarios; do
   awk -v s=$s -v a="$(median a $s)" -v b="$(median b $s)" 'BEGIN{printf "%s: audit on %.2f us/req, off %.2f us/req: on costs %+.1f %%\n", s, a, b, (a/b-1)*100}'
 done

@@ -9,6 +9,7 @@ namespace UserApi.Audit;
 public sealed class AuditEventStore(SqlDialect dialect)
 {
     private const string Columns = "occurred_at, type, outcome, actor_user_id, subject_user_id, session_id, client_ip, user_agent, request_id";
+    private const int ColumnCount = 9;
 
     /// <summary>
     /// Writes the batch in one transaction (one commit, one fsync) through one command of
@@ -38,8 +39,6 @@ public sealed class AuditEventStore(SqlDialect dialect)
         }
         await transaction.CommitAsync(cancellationToken);
     }
-
-    private const int ColumnCount = 9;
 
     private static DbCommand InsertCommand(DbConnection connection, DbTransaction transaction, int rows)
     {
