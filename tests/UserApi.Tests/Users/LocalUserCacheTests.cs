@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using UserApi.Tests.Support;
 using UserApi.Users;
 
 namespace UserApi.Tests.Users;
@@ -56,7 +57,7 @@ public sealed class LocalUserCacheTests
         Assert.Equal(3, _store.Reads);
     }
 
-    private sealed class FakeStore : IUserStore
+    private sealed class FakeStore : UnsupportedUserStore
     {
         private readonly Dictionary<long, User> _users = [];
 
@@ -68,49 +69,17 @@ public sealed class LocalUserCacheTests
             return _users[id] = new User(id, name, name, User.DefaultRole, false, now, now, now);
         }
 
-        public async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
+        public override async Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken)
         {
             Reads++;
             await Task.Yield();
             return _users.GetValueOrDefault(id);
         }
 
-        public Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken) =>
-            throw new NotSupportedException();
-
-        public Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken)
+        public override Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken)
         {
             _users[id] = _users[id] with { Disabled = disabled };
             return Task.CompletedTask;
         }
-
-        public Task DeleteAsync(User user, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using UserApi.Diagnostics;
+using UserApi.Tests.Support;
 using UserApi.Users;
 
 namespace UserApi.Tests.Users;
@@ -107,7 +108,7 @@ public sealed class OutageCredentialsTests : IDisposable
     }
 
     /// <summary>A database that can be taken down: every read then fails as a real driver's would (a <see cref="System.Data.Common.DbException"/>).</summary>
-    private sealed class DatabaseStore : IUserStore
+    private sealed class DatabaseStore : UnsupportedUserStore
     {
         private readonly Dictionary<long, Credentials> _credentials = [];
 
@@ -117,20 +118,20 @@ public sealed class OutageCredentialsTests : IDisposable
 
         public Credentials Set(long id, string hash) => _credentials[id] = new Credentials(hash, false, NoCutoff);
 
-        public Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken)
+        public override Task<Credentials?> ReadCredentialsAsync(long id, CancellationToken cancellationToken)
         {
             ThrowIfDown();
             DuringRead?.Invoke();
             return Task.FromResult(_credentials.GetValueOrDefault(id));
         }
 
-        public Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken)
+        public override Task<SessionCutoff?> ReadSessionCutoffAsync(long id, CancellationToken cancellationToken)
         {
             ThrowIfDown();
             return Task.FromResult(_credentials.GetValueOrDefault(id)?.Cutoff);
         }
 
-        public Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
+        public override Task EndSessionsAsync(long id, DateTime at, string? keptSessionId, CancellationToken cancellationToken)
         {
             ThrowIfDown();
             _credentials[id] = _credentials[id] with { Cutoff = new SessionCutoff(at, keptSessionId) };
@@ -144,36 +145,5 @@ public sealed class OutageCredentialsTests : IDisposable
                 throw new SqliteException("unable to open database file", 14);
             }
         }
-
-        public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<User?> FindByUsernameAsync(string usernameNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<User?> CreateAsync(NewUser user, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task UpdatePasswordHashAsync(long id, string passwordHash, bool passwordChanged, DateTime now, CancellationToken cancellationToken) =>
-            throw new NotSupportedException();
-
-        public Task SetDisabledAsync(long id, bool disabled, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task DeleteAsync(User user, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<bool> SetEmailAsync(long id, string? email, string? emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<bool> MarkEmailVerifiedAsync(long id, string emailNormalized, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<Mailbox?> FindMailboxAsync(string? usernameNormalized, string? emailNormalized, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<User?> ReadAsync(long id, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<User>> ListAsync(string usernamePrefix, long afterId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task SetRoleAsync(long id, string role, DateTime now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task RecordLoginAsync(long id, DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task EndEverySessionAsync(DateTime at, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<DateTime?> ReadEverySessionEndedAtAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
